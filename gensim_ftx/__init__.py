@@ -1,0 +1,20 @@
+"""gensim_ftx: a fastText engine for gensim.
+
+Change one import and gensim code gets fastText-exact vectors and fast model loading::
+
+    from gensim_ftx import FastText, load_facebook_model, load_facebook_vectors, save_facebook_model
+"""
+from .facebook import load_facebook_model, load_facebook_vectors, save_facebook_model
+from .io import FacebookFormatError
+from .keyedvectors import FastTextKeyedVectors
+from .model import FastText
+
+__all__ = [
+    "FacebookFormatError",
+    "FastText",
+    "FastTextKeyedVectors",
+    "load_facebook_model",
+    "load_facebook_vectors",
+    "save_facebook_model",
+]
+__version__ = "0.1.0"

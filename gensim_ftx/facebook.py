@@ -1,0 +1,334 @@
+"""``load_facebook_model``, ``load_facebook_vectors`` and ``save_facebook_model``, as in gensim.
+
+The file format lives in :mod:`gensim_ftx.io.fbbin`; this module maps a parsed file onto
+gensim's model and keyed-vector objects and back.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import tempfile
+from typing import Iterator
+
+import numpy as np
+import smart_open
+
+from .huffman import build_tree
+from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
+from .io.quant import QuantizedMatrix
+from .io.source import ByteSource
+from .keyedvectors import FastTextKeyedVectors
+from .model import FastText
+
+logger = logging.getLogger(__name__)
+
+REAL = np.float32
+MMAP_MODES = (None, "r", "r+", "c")
+_LOSS_CODES = {name: code for code, name in LOSSES.items()}
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def _is_local(path: str) -> bool:
+    if "://" in path:
+        return False
+    return not path.endswith((".gz", ".bz2", ".xz", ".zst", ".lzma"))
+
+
+@contextlib.contextmanager
+def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | None]]:
+    """Open ``path`` (a path, URI or binary file object) as a :class:`ByteSource`."""
+    if mmap not in MMAP_MODES:
+        raise ValueError(f"mmap must be one of {MMAP_MODES}, got {mmap!r}")
+    if hasattr(path, "read"):
+        if mmap is not None:
+            raise ValueError("mmap needs a path to a local, uncompressed file, not a file object")
+        yield ByteSource.for_stream(path, getattr(path, "name", "<stream>")), None
+        return
+    name = os.fspath(path)
+    if _is_local(name):
+        with open(name, "rb", buffering=1 << 20) as stream:
+            yield ByteSource.for_stream(stream, name), name
+        return
+    if mmap is not None:
+        raise ValueError(f"{name}: mmap needs a local, uncompressed file")
+    with smart_open.open(name, "rb") as stream:
+        yield ByteSource(stream, name, None), None
+
+
+def _read(path, encoding: str, full_model: bool, mmap: str | None) -> FacebookModelFile:
+    with _open_source(path, mmap) as (src, local):
+        logger.info("loading fastText model from %s", src.name)
+        return read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local)
+
+
+def _keyed_vectors(mf: FacebookModelFile, encoding: str) -> FastTextKeyedVectors:
+    args = mf.args
+    nwords = mf.nwords
+    # A version-11 supervised model never used character n-grams (fastText forces maxn = 0).
+    maxn = 0 if mf.version == 11 and args.supervised else args.maxn
+    wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
+    wv.index_to_key = mf.words[:nwords]
+    wv.key_to_index = dict(zip(wv.index_to_key, range(nwords)))
+    wv.expandos = {"count": np.ascontiguousarray(mf.counts[:nwords])}
+    wv.raw_keys = {mf.words[i]: raw for i, raw in mf.raw_words.items() if i < nwords}
+    wv.floret_hash_count = args.hash_count if args.floret else 0
+    wv.pruneidx = mf.pruneidx
+    matrix = mf.dense_input()
+    wv.vectors_vocab = matrix[:nwords]
+    wv.vectors_ngrams = matrix[nwords:]
+    wv.vectors_vocab_lockf = np.ones(1, dtype=REAL)
+    wv.vectors_ngrams_lockf = np.ones(1, dtype=REAL)
+    indptr, ids = wv.hasher.csr(mf.word_blob, mf.word_starts[:nwords], mf.word_ends[:nwords], True)
+    wv.set_subword_table(indptr, ids)
+    return wv
+
+
+def load_facebook_vectors(path, encoding: str = "utf-8", *, mmap: str | None = None) -> FastTextKeyedVectors:
+    """Load word vectors from a fastText ``.bin`` (or ``.ftz``, or floret) file.
+
+    Only the input matrix is read; the output matrix is checked and skipped. In- and
+    out-of-vocabulary lookups match fastText's ``get_word_vector``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike or binary file object
+        The model file. Compressed or remote paths are opened with smart_open.
+    encoding : str, optional
+        Encoding of the words; entries that do not decode are kept with ``backslashreplace``.
+    mmap : {None, 'r', 'r+', 'c'}, keyword-only
+        Memory-map the matrix instead of reading it (a local, uncompressed file is needed).
+        ``'r'`` loads a 7 GB pretrained model in seconds and shares its pages between processes.
+
+    Returns
+    -------
+    FastTextKeyedVectors
+
+    Raises
+    ------
+    gensim_ftx.io.FacebookFormatError
+        A ``ValueError`` naming the file, field and byte offset of malformed input.
+    """
+    mf = _read(path, encoding, full_model=False, mmap=mmap)
+    wv = _keyed_vectors(mf, encoding)
+    logger.info("loaded %d words and %d n-gram rows of dim %d from %s", len(wv), len(wv.vectors_ngrams),
+                wv.vector_size, getattr(path, "name", path))
+    return wv
+
+
+def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = None) -> FastText:
+    """Load a whole fastText model (input and output matrices) from a ``.bin`` file.
+
+    The model can be queried, saved with gensim's ``save`` or :func:`save_facebook_model`
+    (byte-identical to the input when unmodified), and trained further. Supervised models keep
+    their labels in ``model.labels``; ``.ftz`` matrices are dequantised.
+
+    Parameters
+    ----------
+    path : str or os.PathLike or binary file object
+        The model file. Compressed or remote paths are opened with smart_open.
+    encoding : str, optional
+        Encoding of the words.
+    mmap : {None, 'r', 'r+', 'c'}, keyword-only
+        Memory-map both matrices (see :func:`load_facebook_vectors`).
+
+    Returns
+    -------
+    FastText
+    """
+    mf = _read(path, encoding, full_model=True, mmap=mmap)
+    wv = _keyed_vectors(mf, encoding)
+    args = mf.args
+    loss = LOSSES[args.loss]
+    model = FastText(
+        vector_size=args.dim, window=args.ws, epochs=args.epoch, min_count=args.min_count,
+        negative=args.neg if loss == "ns" else 0, hs=int(loss == "hs"), sg=int(args.model == 2),
+        sample=args.t, min_n=args.minn, max_n=args.maxn, bucket=args.bucket,
+    )
+    model.wv = wv
+    model.loss = loss
+    model.fb_args = args
+    model.fb_version = mf.version
+    model.supervised = args.supervised
+    if args.supervised:
+        model.labels = mf.words[mf.nwords:]
+        model.label_counts = np.ascontiguousarray(mf.counts[mf.nwords:])
+    model.corpus_total_words = mf.ntokens
+    model.layer1_size = args.dim
+    output = mf.dense_output()
+    if loss == "ns":
+        model.syn1neg = output
+    elif loss == "hs":
+        model.syn1 = output
+    else:
+        model.syn1out = output
+    if isinstance(mf.input, QuantizedMatrix) or isinstance(mf.output, QuantizedMatrix):
+        model._quantized = {"input": mf.input if isinstance(mf.input, QuantizedMatrix) else None,
+                            "output": mf.output if isinstance(mf.output, QuantizedMatrix) else None,
+                            "qout_flag": mf.qout_flag}
+    elif mf.qout_flag:
+        model._quantized = {"input": None, "output": None, "qout_flag": True}
+    if not args.supervised and len(wv):
+        _prepare_training_tables(model)
+    return model
+
+
+def _prepare_training_tables(model: FastText) -> None:
+    """Sampling thresholds, negative table and Huffman codes for continued training (vectorised)."""
+    wv = model.wv
+    counts = wv.expandos["count"].astype(np.float64)
+    total = counts.sum()
+    sample = model.sample
+    if not sample:
+        threshold = total
+    elif sample < 1.0:
+        threshold = sample * total
+    else:
+        threshold = int(sample * (3 + np.sqrt(5)) / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    keep = np.where(np.isfinite(keep), np.minimum(keep, 1.0), 1.0)
+    wv.expandos["sample_int"] = (keep * (2**32 - 1)).astype(np.uint32)
+    if model.negative:
+        power = counts ** float(model.ns_exponent)
+        cumulative = np.cumsum(power)
+        model.cum_table = np.round(cumulative / cumulative[-1] * (2**31 - 1)).astype(np.uint32)
+    if model.hs:
+        codes, points = build_tree(wv.expandos["count"])
+        # gensim's kernels use label 1 - code; fastText uses label = code.
+        code_array = np.empty(len(codes), dtype=object)
+        point_array = np.empty(len(points), dtype=object)
+        code_array[:] = [1 - c for c in codes]
+        point_array[:] = points
+        wv.expandos["code"] = code_array
+        wv.expandos["point"] = point_array
+
+
+# ---------------------------------------------------------------------------------------------
+# saving
+
+
+def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
+    """fastText arguments for ``model``: its gensim attributes, over what was loaded from a file."""
+    stored = getattr(model, "fb_args", None) or FacebookArgs()
+    wv = model.wv
+    loss = getattr(model, "loss", None) or ("hs" if model.hs else "ns")
+    if getattr(model, "supervised", False):
+        kind = 3
+    else:
+        kind = 2 if model.sg else 1
+    stored_maxn = stored.maxn if getattr(model, "fb_version", None) == 11 and kind == 3 else wv.max_n
+    return dataclasses.replace(
+        stored,
+        dim=model.vector_size, ws=model.window, epoch=model.epochs, min_count=model.min_count,
+        neg=model.negative if loss == "ns" else stored.neg,
+        word_ngrams=word_ngrams if word_ngrams != 1 else stored.word_ngrams,
+        loss=_LOSS_CODES[loss], model=kind, bucket=wv.bucket, minn=wv.min_n, maxn=stored_maxn,
+        lr_update_rate=lr_update_rate if lr_update_rate != 100 else stored.lr_update_rate,
+        t=model.sample,
+    )
+
+
+def _model_output(model) -> np.ndarray:
+    loss = getattr(model, "loss", None)
+    output = model.output_matrix if hasattr(model, "output_matrix") else None
+    if loss is None or output is None:
+        output = getattr(model, "syn1neg", None) if model.negative else getattr(model, "syn1", None)
+    if output is None:
+        raise ValueError("the model has no output matrix (was it trained or fully loaded?); fastText "
+                         "needs one in a .bin file")
+    return output
+
+
+def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray):
+    """Saved quantised matrices when they still describe the model's vectors, else None."""
+    quantized = getattr(model, "_quantized", None)
+    if not quantized:
+        return None, None, None
+    q_in, q_out = quantized["input"], quantized["output"]
+    if q_in is not None and not np.array_equal(q_in.dequantize(), np.concatenate(input_parts)):
+        q_in = None
+    if q_out is not None and not np.array_equal(q_out.dequantize(), output):
+        q_out = None
+    return q_in, q_out, quantized["qout_flag"] if q_in is not None else False
+
+
+def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: int = 100, word_ngrams: int = 1,
+                        *, version: int | None | str = "auto") -> None:
+    """Save ``model`` in fastText's binary format, readable by ``fasttext.load_model``.
+
+    A model read by :func:`load_facebook_model` is written back byte for byte. The file is
+    written to a temporary name beside ``path`` and renamed, so a failed save leaves any
+    existing file untouched.
+
+    Parameters
+    ----------
+    model : gensim.models.fasttext.FastText
+        A gensim_ftx or gensim model.
+    path : str or os.PathLike or binary file object
+        Destination.
+    encoding : str, optional
+        Encoding for the words.
+    lr_update_rate, word_ngrams : int, optional
+        fastText arguments gensim does not track. The defaults (100, 1) keep the values of a
+        model loaded from a file.
+    version : {'auto', 12, 11, None}, keyword-only
+        File format version; ``'auto'`` keeps the version the model was loaded from (12 for new
+        models), None writes the signature-less pre-v11 layout.
+    """
+    if version == "auto":
+        version = getattr(model, "fb_version", VERSION) if hasattr(model, "fb_args") else VERSION
+    if version not in (None, 11, VERSION):
+        raise ValueError(f"version must be 'auto', 12, 11 or None, got {version!r}")
+    wv = model.wv
+    args = _model_args(model, lr_update_rate, word_ngrams)
+    nwords = len(wv.index_to_key)
+    words = list(wv.index_to_key)
+    counts = np.asarray(wv.expandos["count"], dtype=np.int64) if "count" in wv.expandos else \
+        np.array([wv.get_vecattr(w, "count") for w in words], dtype=np.int64)
+    labels = getattr(model, "labels", None) or []
+    if labels:
+        words += list(labels)
+        counts = np.concatenate([counts, np.asarray(model.label_counts, dtype=np.int64)])
+    types = np.zeros(len(words), dtype=np.int8)
+    types[nwords:] = 1
+    raw_keys = getattr(wv, "raw_keys", None) or {}
+    raw_words = {wv.key_to_index[k]: raw for k, raw in raw_keys.items() if k in wv.key_to_index}
+    input_parts = [wv.vectors_vocab, wv.vectors_ngrams]
+    output = _model_output(model)
+    q_in, q_out, qout_flag = _quantized_matrices(model, input_parts, output)
+    pruneidx = getattr(wv, "pruneidx", None)
+    if pruneidx is not None and q_in is None and version is not None:
+        logger.warning("writing a pruned model with a dense input matrix: fastText will refuse to load it")
+    fields = dict(version=version, args=args, words=words, counts=counts, types=types, nwords=nwords,
+                  ntokens=int(getattr(model, "corpus_total_words", 0) or 0), pruneidx=pruneidx,
+                  input_parts=q_in if q_in is not None else input_parts,
+                  output=q_out if q_out is not None else output,
+                  encoding=encoding, raw_words=raw_words, qout_flag=qout_flag)
+    if hasattr(path, "write"):
+        write_model(path, **fields)
+        return
+    _write_atomically(os.fspath(path), lambda stream: write_model(stream, **fields))
+    logger.info("saved fastText model to %s", path)
+
+
+def _write_atomically(path: str, write) -> None:
+    """Write through a temporary file in the destination directory, then rename it into place."""
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    except OSError as err:
+        raise OSError(err.errno, f"cannot write {path}: {err.strerror}", path) from err
+    try:
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb", buffering=1 << 20) as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

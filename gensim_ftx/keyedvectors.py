@@ -1,0 +1,350 @@
+"""Keyed vectors with fastText's exact subword semantics and bulk, lazy composite vectors.
+
+:class:`FastTextKeyedVectors` is a drop-in subclass of gensim's. The differences:
+
+* The subword rows of every vocabulary word live in one CSR pair (``subword_indptr``,
+  ``subword_ids``) of fastText input-matrix ids, computed in bulk from the words' bytes
+  (not two million small arrays). ``buckets_word`` is still available, derived on demand.
+* ``</s>`` has no n-grams, as in fastText; pruned (``.ftz``) and floret models hash as their
+  trainers did; non-UTF-8 models hash the bytes of their own ``encoding``.
+* ``vectors`` (the composite word vectors) is computed lazily, so loading a 2M-word model does
+  not allocate another 2.4 GB until something needs all of them (``most_similar`` does).
+* ``wv[list_of_words]`` and :meth:`get_vectors` compute many in- and out-of-vocabulary
+  vectors in one call without the GIL.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable
+
+import numpy as np
+from gensim.models import fasttext as gensim_fasttext
+from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
+
+from ._compose import mean_rows
+from ._subwords import SubwordHasher, ngram_strings, pack_words
+
+logger = logging.getLogger(__name__)
+
+REAL = np.float32
+_PARALLEL_MIN_ROWS = 20000
+
+
+def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams: np.ndarray, *,
+                 select: np.ndarray | None = None, out: np.ndarray | None = None,
+                 threads: int | None = None) -> np.ndarray:
+    """Mean of each word's subword rows (words ``select`` of the CSR, or all of them).
+
+    Large batches are split across threads; the kernel runs without the GIL.
+    """
+    count = len(indptr) - 1 if select is None else len(select)
+    dim = vocab.shape[1]
+    if out is None:
+        out = np.empty((count, dim), dtype=REAL)
+    vocab = _as_rows(vocab, dim)
+    ngrams = _as_rows(ngrams, dim)
+    threads = threads or min(8, os.cpu_count() or 1)
+    if count < _PARALLEL_MIN_ROWS or threads == 1:
+        mean_rows(indptr, ids, vocab, ngrams, out, select)
+        return out
+    if select is None:
+        select = np.arange(count, dtype=np.int64)
+    bounds = np.linspace(0, count, threads + 1).astype(np.int64)
+    with ThreadPoolExecutor(threads) as pool:
+        jobs = [pool.submit(mean_rows, indptr, ids, vocab, ngrams, out[a:b], select[a:b])
+                for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        for job in jobs:
+            job.result()
+    return out
+
+
+def _as_rows(matrix: np.ndarray | None, dim: int) -> np.ndarray:
+    if matrix is None:
+        return np.zeros((0, dim), dtype=REAL)
+    if matrix.dtype != REAL or not matrix.flags.c_contiguous:
+        return np.ascontiguousarray(matrix, dtype=REAL)
+    return matrix
+
+
+class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
+    """Vectors and vocabulary of a fastText model; a subclass of gensim's ``FastTextKeyedVectors``.
+
+    Parameters
+    ----------
+    vector_size, min_n, max_n, bucket, count, dtype
+        As in gensim.
+    encoding : str, keyword-only
+        Encoding used to turn out-of-vocabulary words into the bytes that are hashed.
+
+    Attributes
+    ----------
+    subword_indptr, subword_ids : numpy.ndarray
+        CSR of fastText input-matrix ids per vocabulary word: ids below ``len(self)`` are
+        rows of ``vectors_vocab``, the others ``len(self) + row`` of ``vectors_ngrams``.
+    floret_hash_count : int
+        0 for fastText hashing; 1..4 for floret's MurmurHash3 scheme.
+    pruneidx : numpy.ndarray or None
+        fastText's pruning table (bucket -> row) of quantised models.
+    raw_keys : dict
+        Original bytes of keys that did not decode in ``encoding``.
+    """
+
+    def __init__(self, vector_size: int, min_n: int, max_n: int, bucket: int, count: int = 0,
+                 dtype=REAL, *, encoding: str = "utf-8"):
+        self._vectors = None
+        self._buckets_word = None
+        self._hasher = None
+        self.subword_indptr = np.zeros(1, dtype=np.int64)
+        self.subword_ids = np.zeros(0, dtype=np.int32)
+        self.encoding = encoding
+        self.floret_hash_count = 0
+        self.pruneidx = None
+        self.raw_keys = {}
+        super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
+
+    # -- composite vectors, computed on demand ---------------------------------------------
+
+    @property
+    def vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = self._compose_all()
+        return self._vectors
+
+    @vectors.setter
+    def vectors(self, value: np.ndarray | None) -> None:
+        self._vectors = value
+
+    def _compose_all(self) -> np.ndarray:
+        if self.vectors_vocab is None:
+            return np.zeros((0, self.vector_size), dtype=REAL)
+        self._ensure_subwords()
+        return compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
+                            self.vectors_ngrams)
+
+    def adjust_vectors(self) -> None:
+        """Mark the composite vectors stale; they are recomputed when next needed."""
+        self._vectors = None
+        self.norms = None
+
+    # -- subword tables ---------------------------------------------------------------------
+
+    @property
+    def hasher(self) -> SubwordHasher:
+        """The :class:`~gensim_ftx._subwords.SubwordHasher` for this vocabulary's settings."""
+        nwords = len(self.index_to_key)
+        if self._hasher is None or self._hasher.nwords != nwords:
+            self._hasher = SubwordHasher(
+                self.min_n, self.max_n, self.bucket if self.max_n > 0 or self.floret_hash_count else 0,
+                nwords, floret=bool(self.floret_hash_count), hash_count=self.floret_hash_count or 1,
+                pruneidx=self.pruneidx)
+        return self._hasher
+
+    def _encode_keys(self, keys: Iterable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raw = self.raw_keys
+        encoded = [raw[k] if k in raw else self._encode(k) for k in keys] if raw else \
+            [self._encode(k) for k in keys]
+        return pack_words(encoded)
+
+    def _encode(self, key) -> bytes:
+        if isinstance(key, bytes):
+            return key
+        return str(key).encode(self.encoding, errors="replace")
+
+    def recalc_char_ngram_buckets(self) -> None:
+        """Recompute the subword CSR of every vocabulary word (bulk, without the GIL)."""
+        blob, starts, ends = self._encode_keys(self.index_to_key)
+        self.set_subword_table(*self.hasher.csr(blob, starts, ends, True))
+
+    def set_subword_table(self, indptr: np.ndarray, ids: np.ndarray) -> None:
+        """Install a precomputed subword CSR (as produced by :meth:`SubwordHasher.csr`)."""
+        if len(indptr) != len(self.index_to_key) + 1:
+            raise ValueError(f"subword table covers {len(indptr) - 1} words, vocabulary has "
+                             f"{len(self.index_to_key)}")
+        self.subword_indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        self.subword_ids = np.ascontiguousarray(ids, dtype=np.int32)
+        self._buckets_word = None
+        self.adjust_vectors()
+
+    def _ensure_subwords(self) -> None:
+        if len(self.subword_indptr) != len(self.index_to_key) + 1:
+            self.recalc_char_ngram_buckets()
+
+    @property
+    def buckets_word(self) -> list | None:
+        """Per-word n-gram rows of ``vectors_ngrams`` (gensim's layout), derived from the CSR."""
+        if self._buckets_word is None and self.index_to_key is not None:
+            self._ensure_subwords()
+            nwords = len(self.index_to_key)
+            ids = self.subword_ids
+            bucket_ids = np.where(ids >= nwords, ids - nwords, -1).astype(np.int64)
+            self._buckets_word = [
+                bucket_ids[a:b][bucket_ids[a:b] >= 0].astype(np.uint32)
+                for a, b in zip(self.subword_indptr[:-1], self.subword_indptr[1:])
+            ]
+        return self._buckets_word
+
+    @buckets_word.setter
+    def buckets_word(self, value: list | None) -> None:
+        if value is None:
+            self._buckets_word = None
+            return
+        nwords = len(value)
+        lengths = np.fromiter((len(b) + 1 for b in value), dtype=np.int64, count=nwords)
+        indptr = np.zeros(nwords + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        ids = np.empty(indptr[-1], dtype=np.int32)
+        for i, b in enumerate(value):
+            ids[indptr[i]] = i
+            ids[indptr[i] + 1:indptr[i + 1]] = np.asarray(b, dtype=np.int64) + nwords
+        self.subword_indptr, self.subword_ids = indptr, ids
+        self._buckets_word = list(value)
+        self.adjust_vectors()
+
+    def get_subwords(self, word: str) -> tuple[list[str], np.ndarray]:
+        """The subwords of ``word`` and their input-matrix ids, like fastText's ``get_subwords``.
+
+        As in fastText, the strings list every n-gram even where pruning dropped its id.
+        """
+        index = self.key_to_index.get(word)
+        data = self.raw_keys.get(word) if self.raw_keys else None
+        if data is None:
+            data = self._encode(word)
+        ids = self.hasher.subwords(data, -1 if index is None else index)
+        floret = bool(self.floret_hash_count)
+        names = [word] if index is not None and (not floret or index == 0) else []
+        if data != b"</s>" and self.bucket:
+            grams = ngram_strings(data, self.min_n, self.max_n) if self.max_n >= self.min_n else []
+            if floret:
+                grams = [b"<" + data + b">"] + grams
+            names += [g.decode(self.encoding, errors="backslashreplace") for g in grams]
+        return names, ids
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    def _index_or_none(self, key) -> int | None:
+        index = self.key_to_index.get(key)
+        if index is None and isinstance(key, (int, np.integer)) and 0 <= key < len(self.index_to_key):
+            index = int(key)
+        return index
+
+    def get_vector(self, word, norm: bool = False) -> np.ndarray:
+        """Vector of ``word``: fastText's mean of subword rows, for in- and out-of-vocabulary words.
+
+        Raises
+        ------
+        KeyError
+            For an out-of-vocabulary word when the model has no n-gram buckets.
+        """
+        index = self._index_or_none(word)
+        if index is not None:
+            if norm:
+                self.fill_norms()
+                return self.vectors[index] / self.norms[index]
+            if self._vectors is not None:
+                return self._vectors[index]
+            self._ensure_subwords()
+            return compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
+                                self.vectors_ngrams, select=np.array([index], dtype=np.int64))[0]
+        if self.bucket == 0:
+            raise KeyError(f"cannot calculate vector for OOV word {word!r} without ngrams")
+        vector = self._oov_vectors([word])[0]
+        if norm:
+            length = np.linalg.norm(vector)
+            return vector / length if length > 0 else vector
+        return vector
+
+    def get_vectors(self, words: Iterable, *, norm: bool = False) -> np.ndarray:
+        """Vectors of many words at once, as a ``(len(words), vector_size)`` float32 array.
+
+        In-vocabulary words take their composite vector, out-of-vocabulary words the mean of
+        their n-gram rows (zeros when they have none). Hashing and averaging run in bulk,
+        without the GIL. An extension of gensim's API.
+
+        Raises
+        ------
+        KeyError
+            If a word is out of vocabulary and the model has no n-gram buckets.
+        """
+        words = list(words)
+        lookup = self.key_to_index.get
+        index = np.fromiter((lookup(w, -1) for w in words), dtype=np.int64, count=len(words))
+        out = np.empty((len(words), self.vector_size), dtype=REAL)
+        known = index >= 0
+        if known.any():
+            rows = index[known]
+            if self._vectors is not None:
+                out[known] = self._vectors[rows]
+            else:
+                self._ensure_subwords()
+                out[known] = compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
+                                          self.vectors_ngrams, select=rows)
+        if not known.all():
+            if self.bucket == 0:
+                missing = words[int(np.flatnonzero(~known)[0])]
+                raise KeyError(f"cannot calculate vector for OOV word {missing!r} without ngrams")
+            positions = np.flatnonzero(~known)
+            out[positions] = self._oov_vectors([words[i] for i in positions])
+        if norm:
+            lengths = np.linalg.norm(out, axis=1, keepdims=True)
+            np.divide(out, lengths, out=out, where=lengths > 0)
+        return out
+
+    def _oov_vectors(self, words: list) -> np.ndarray:
+        blob, starts, ends = pack_words([self._encode(w) for w in words])
+        indptr, ids = self.hasher.csr(blob, starts, ends, False)
+        return compose_rows(indptr, ids, self.vectors_vocab, self.vectors_ngrams)
+
+    def __getitem__(self, key_or_keys):
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return self.get_vectors(key_or_keys)
+
+    def vectors_for_all(self, keys: Iterable, allow_inference: bool = True,
+                        copy_vecattrs: bool = False) -> KeyedVectors:
+        """Produce vectors for all given keys as a new ``KeyedVectors``; a bulk version of gensim's."""
+        container = self if allow_inference else self.key_to_index
+        vocab = [key for key in dict.fromkeys(keys) if key in container]
+        kv = KeyedVectors(self.vector_size, 0, dtype=REAL)
+        if vocab:
+            kv.add_vectors(vocab, self.get_vectors(vocab))
+        if copy_vecattrs:
+            for attr in self.expandos:
+                for key in vocab:
+                    try:
+                        kv.set_vecattr(key, attr, self.get_vecattr(key, attr))
+                    except KeyError:
+                        pass
+        return kv
+
+    # -- persistence (gensim's SaveLoad) -------------------------------------------------------
+
+    def _save_specials(self, fname, separately, sep_limit, ignore, pickle_protocol, compress, subname):
+        ignore = set(ignore).union(["_vectors", "_buckets_word", "_hasher"])
+        return super()._save_specials(fname, separately, sep_limit, ignore, pickle_protocol, compress, subname)
+
+    def _load_specials(self, *args, **kwargs):
+        # gensim's version materialises buckets_word and vectors; ours stay lazy.
+        gensim_fasttext.KeyedVectors._load_specials(self, *args, **kwargs)
+        for name in ("_vectors", "_buckets_word", "_hasher"):
+            if not hasattr(self, name):
+                setattr(self, name, None)
+        defaults = {"encoding": "utf-8", "floret_hash_count": 0, "pruneidx": None, "raw_keys": {}}
+        for name, value in defaults.items():
+            if not hasattr(self, name):
+                setattr(self, name, value)
+        if not hasattr(self, "subword_indptr"):
+            self.subword_indptr = np.zeros(1, dtype=np.int64)
+            self.subword_ids = np.zeros(0, dtype=np.int32)
+        for name in ("vectors_vocab_lockf", "vectors_ngrams_lockf"):
+            if getattr(self, name, None) is None or np.ndim(getattr(self, name)) > 1:
+                setattr(self, name, np.ones(1, dtype=REAL))
+
+    def __setstate__(self, state):
+        # Pickles of gensim's class store ``vectors`` in __dict__; ours keep it behind a property.
+        if "vectors" in state:
+            state["_vectors"] = state.pop("vectors")
+        if "buckets_word" in state:
+            state.pop("buckets_word")
+        self.__dict__.update(state)
