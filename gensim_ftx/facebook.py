@@ -9,13 +9,13 @@ import contextlib
 import dataclasses
 import logging
 import os
-import tempfile
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import smart_open
 
 from .huffman import build_tree
+from .io.atomic import write_atomically
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
 from .io.quant import QuantizedMatrix
 from .io.source import ByteSource
@@ -27,8 +27,6 @@ logger = logging.getLogger(__name__)
 REAL = np.float32
 MMAP_MODES = (None, "r", "r+", "c")
 _LOSS_CODES = {name: code for code, name in LOSSES.items()}
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def _is_local(path: str) -> bool:
@@ -310,25 +308,5 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
     if hasattr(path, "write"):
         write_model(path, **fields)
         return
-    _write_atomically(os.fspath(path), lambda stream: write_model(stream, **fields))
+    write_atomically(path, lambda stream: write_model(stream, **fields))
     logger.info("saved fastText model to %s", path)
-
-
-def _write_atomically(path: str, write) -> None:
-    """Write through a temporary file in the destination directory, then rename it into place."""
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise OSError(err.errno, f"cannot write {path}: {err.strerror}", path) from err
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        with os.fdopen(fd, "wb", buffering=1 << 20) as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

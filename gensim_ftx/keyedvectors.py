@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
 
 import numpy as np
 from gensim.models import fasttext as gensim_fasttext
@@ -30,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 REAL = np.float32
 _PARALLEL_MIN_ROWS = 20000
+# gensim's training threads take raw pointers into buckets_word: it must be built exactly once.
+_BUCKETS_LOCK = threading.Lock()
 
 
 def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams: np.ndarray, *,
@@ -120,6 +123,9 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         if self.vectors_vocab is None:
             return np.zeros((0, self.vector_size), dtype=REAL)
         self._ensure_subwords()
+        if len(self.subword_indptr) - 1 != len(self.vectors_vocab):
+            raise RuntimeError(f"subword table covers {len(self.subword_indptr) - 1} words but vectors_vocab has "
+                               f"{len(self.vectors_vocab)} rows; call recalc_char_ngram_buckets()")
         return compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
                             self.vectors_ngrams)
 
@@ -168,21 +174,27 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         self.adjust_vectors()
 
     def _ensure_subwords(self) -> None:
-        if len(self.subword_indptr) != len(self.index_to_key) + 1:
+        # While gensim grows the vocabulary, index_to_key runs ahead of vectors_vocab; the
+        # table must keep describing the rows that exist until resize_vectors() catches up.
+        nwords = len(self.index_to_key)
+        if len(self.subword_indptr) != nwords + 1 and \
+                (self.vectors_vocab is None or len(self.vectors_vocab) == nwords):
             self.recalc_char_ngram_buckets()
 
     @property
     def buckets_word(self) -> list | None:
         """Per-word n-gram rows of ``vectors_ngrams`` (gensim's layout), derived from the CSR."""
         if self._buckets_word is None and self.index_to_key is not None:
-            self._ensure_subwords()
-            nwords = len(self.index_to_key)
-            ids = self.subword_ids
-            bucket_ids = np.where(ids >= nwords, ids - nwords, -1).astype(np.int64)
-            self._buckets_word = [
-                bucket_ids[a:b][bucket_ids[a:b] >= 0].astype(np.uint32)
-                for a, b in zip(self.subword_indptr[:-1], self.subword_indptr[1:])
-            ]
+            with _BUCKETS_LOCK:
+                if self._buckets_word is None:
+                    self._ensure_subwords()
+                    nwords = len(self.index_to_key)
+                    ids = self.subword_ids
+                    bucket_ids = np.where(ids >= nwords, ids - nwords, -1).astype(np.int64)
+                    self._buckets_word = [
+                        bucket_ids[a:b][bucket_ids[a:b] >= 0].astype(np.uint32)
+                        for a, b in zip(self.subword_indptr[:-1], self.subword_indptr[1:])
+                    ]
         return self._buckets_word
 
     @buckets_word.setter
@@ -321,12 +333,17 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
     # -- persistence (gensim's SaveLoad) -------------------------------------------------------
 
     def _save_specials(self, fname, separately, sep_limit, ignore, pickle_protocol, compress, subname):
+        # Derived state is not stored; gensim's FastTextKeyedVectors would delete the properties instead.
         ignore = set(ignore).union(["_vectors", "_buckets_word", "_hasher"])
-        return super()._save_specials(fname, separately, sep_limit, ignore, pickle_protocol, compress, subname)
+        return KeyedVectors._save_specials(self, fname, separately, sep_limit, ignore, pickle_protocol, compress,
+                                           subname)
 
     def _load_specials(self, *args, **kwargs):
         # gensim's version materialises buckets_word and vectors; ours stay lazy.
-        gensim_fasttext.KeyedVectors._load_specials(self, *args, **kwargs)
+        KeyedVectors._load_specials(self, *args, **kwargs)
+        self._load_specials_defaults()
+
+    def _load_specials_defaults(self) -> None:
         for name in ("_vectors", "_buckets_word", "_hasher"):
             if not hasattr(self, name):
                 setattr(self, name, None)
@@ -345,6 +362,24 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         # Pickles of gensim's class store ``vectors`` in __dict__; ours keep it behind a property.
         if "vectors" in state:
             state["_vectors"] = state.pop("vectors")
-        if "buckets_word" in state:
-            state.pop("buckets_word")
+        state.pop("buckets_word", None)
         self.__dict__.update(state)
+
+    @classmethod
+    def load(cls, fname_or_handle, **kwargs) -> FastTextKeyedVectors:
+        """Load keyed vectors saved with ``save``; vectors saved by gensim's class are adopted."""
+        obj = KeyedVectors.load.__func__(cls, fname_or_handle, **kwargs)
+        if isinstance(obj, gensim_fasttext.FastTextKeyedVectors) and not isinstance(obj, cls):
+            obj = cls.adopt(obj)
+        return obj
+
+    @classmethod
+    def adopt(cls, other: gensim_fasttext.FastTextKeyedVectors) -> FastTextKeyedVectors:
+        """Turn a gensim ``FastTextKeyedVectors`` into this class in place (no matrix copies)."""
+        state = dict(other.__dict__)
+        other.__class__ = cls
+        other.__dict__.clear()
+        other.__setstate__(state)
+        other._load_specials_defaults()
+        other.recalc_char_ngram_buckets()
+        return other

@@ -78,8 +78,21 @@ class FastText(gensim_fasttext.FastText):
             return getattr(self, "syn1neg", None)
         return self.syn1out
 
+    @classmethod
+    def load(cls, *args, **kwargs) -> FastText:
+        """Load a model saved with ``save``; models saved by gensim's ``FastText`` are adopted."""
+        model = super().load(*args, **kwargs)
+        if not isinstance(model, cls) and isinstance(model, gensim_fasttext.FastText):
+            model.__class__ = cls
+            model._set_defaults()
+            FastTextKeyedVectors.adopt(model.wv)
+        return model
+
     def _load_specials(self, *args, **kwargs):
         super()._load_specials(*args, **kwargs)
+        self._set_defaults()
+
+    def _set_defaults(self) -> None:
         defaults = {"loss": "hs" if self.hs and not self.negative else "ns", "supervised": False,
                     "labels": None, "label_counts": None, "syn1out": None, "fb_args": None,
                     "fb_version": 12}

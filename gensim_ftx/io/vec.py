@@ -1,0 +1,70 @@
+"""fastText's text vector format (``.vec``, and ``.output`` of ``-saveOutput``).
+
+A header ``"<count> <dim>"``, then one line per entry: the word, a space, and each value
+printed with 5 significant digits and followed by a space (C++ ``setprecision(5)``).
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import BinaryIO
+
+import numpy as np
+
+from .atomic import write_atomically
+
+_ROWS_PER_BLOCK = 4096
+
+
+def write_vec(target: str | os.PathLike | BinaryIO, words: list, rows: Iterable[np.ndarray], dim: int, *,
+              encoding: str = "utf-8", raw: dict | None = None) -> None:
+    """Write ``words`` with their vectors; ``rows`` yields blocks of vectors in word order.
+
+    ``raw`` maps a word to the bytes to write for it (keys that did not decode on load).
+    """
+    raw = raw or {}
+    template = "%.5g " * dim
+
+    def write(stream: BinaryIO) -> None:
+        stream.write(f"{len(words)} {dim}\n".encode())
+        position = 0
+        for block in rows:
+            lines = []
+            for vector in block.tolist():
+                word = words[position]
+                position += 1
+                name = raw.get(word) or word.encode(encoding)
+                lines.append(name + b" " + (template % tuple(vector)).encode() + b"\n")
+            stream.write(b"".join(lines))
+        if position != len(words):
+            raise ValueError(f"{len(words)} words but {position} vectors")
+
+    if hasattr(target, "write"):
+        write(target)
+    else:
+        write_atomically(target, write)
+
+
+def _blocks(matrix_rows, count: int):
+    for begin in range(0, count, _ROWS_PER_BLOCK):
+        yield matrix_rows(begin, min(count, begin + _ROWS_PER_BLOCK))
+
+
+def save_word_vectors(wv, target, *, encoding: str | None = None) -> None:
+    """Write every vocabulary word's vector as fastText's ``.vec`` (``</s>`` included)."""
+    words = list(wv.index_to_key)
+    encoding = encoding or getattr(wv, "encoding", "utf-8")
+    write_vec(target, words, _blocks(lambda a, b: wv.get_vectors(words[a:b]), len(words)), wv.vector_size,
+              encoding=encoding, raw=getattr(wv, "raw_keys", None))
+
+
+def save_output_vectors(model, target, *, encoding: str | None = None) -> None:
+    """Write the output matrix like fastText's ``-saveOutput``: one row per word (or label)."""
+    output = model.output_matrix if hasattr(model, "output_matrix") else \
+        (model.syn1neg if model.negative else model.syn1)
+    if output is None:
+        raise ValueError("the model has no output matrix")
+    names = list(model.labels) if getattr(model, "supervised", False) else list(model.wv.index_to_key)
+    encoding = encoding or getattr(model.wv, "encoding", "utf-8")
+    write_vec(target, names, _blocks(lambda a, b: np.asarray(output[a:b], dtype=np.float32), len(names)),
+              output.shape[1], encoding=encoding, raw=getattr(model.wv, "raw_keys", None))
