@@ -1,9 +1,18 @@
-"""Build the Cython extensions; all metadata lives in pyproject.toml."""
+"""Build the Cython extensions; all metadata lives in pyproject.toml.
+
+Kernels are compiled for the building machine's CPU (``-march=native``), as fastText's own
+Makefile does; set ``GENSIM_FTX_PORTABLE=1`` to build a wheel for other machines.
+"""
+import os
+import platform
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
-COMPILE_ARGS = ["-O3", "-fno-strict-aliasing"]
+COMPILE_ARGS = ["-O3", "-fno-strict-aliasing", "-fopenmp-simd"]
+if os.environ.get("GENSIM_FTX_PORTABLE") != "1" and platform.machine() in ("x86_64", "AMD64", "aarch64", "arm64"):
+    COMPILE_ARGS.append("-march=native" if platform.machine() in ("x86_64", "AMD64") else "-mcpu=native")
 
 
 def extension(name: str) -> Extension:
@@ -23,6 +32,8 @@ setup(
             extension("gensim_ftx._subwords"),
             extension("gensim_ftx._compose"),
             extension("gensim_ftx.io._dictionary"),
+            extension("gensim_ftx._corpus"),
+            extension("gensim_ftx._kernels"),
         ],
         compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False,
                              "cdivision": True, "initializedcheck": False},

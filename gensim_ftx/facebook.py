@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import numpy as np
 import smart_open
 
-from .huffman import build_tree
 from .io.atomic import write_atomically
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
 from .io.quant import QuantizedMatrix
@@ -168,40 +167,7 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
                             "qout_flag": mf.qout_flag}
     elif mf.qout_flag:
         model._quantized = {"input": None, "output": None, "qout_flag": True}
-    if not args.supervised and len(wv):
-        _prepare_training_tables(model)
     return model
-
-
-def _prepare_training_tables(model: FastText) -> None:
-    """Sampling thresholds, negative table and Huffman codes for continued training (vectorised)."""
-    wv = model.wv
-    counts = wv.expandos["count"].astype(np.float64)
-    total = counts.sum()
-    sample = model.sample
-    if not sample:
-        threshold = total
-    elif sample < 1.0:
-        threshold = sample * total
-    else:
-        threshold = int(sample * (3 + np.sqrt(5)) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
-    keep = np.where(np.isfinite(keep), np.minimum(keep, 1.0), 1.0)
-    wv.expandos["sample_int"] = (keep * (2**32 - 1)).astype(np.uint32)
-    if model.negative:
-        power = counts ** float(model.ns_exponent)
-        cumulative = np.cumsum(power)
-        model.cum_table = np.round(cumulative / cumulative[-1] * (2**31 - 1)).astype(np.uint32)
-    if model.hs:
-        codes, points = build_tree(wv.expandos["count"])
-        # gensim's kernels use label 1 - code; fastText uses label = code.
-        code_array = np.empty(len(codes), dtype=object)
-        point_array = np.empty(len(points), dtype=object)
-        code_array[:] = [1 - c for c in codes]
-        point_array[:] = points
-        wv.expandos["code"] = code_array
-        wv.expandos["point"] = point_array
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,7 +178,7 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
     """fastText arguments for ``model``: its gensim attributes, over what was loaded from a file."""
     stored = getattr(model, "fb_args", None) or FacebookArgs()
     wv = model.wv
-    loss = getattr(model, "loss", None) or ("hs" if model.hs else "ns")
+    loss = _model_loss(model)
     if getattr(model, "supervised", False):
         kind = 3
     else:
@@ -229,14 +195,16 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
     )
 
 
+def _model_loss(model) -> str:
+    """The loss a model is saved with: gensim_ftx's ``loss``, else gensim's ``hs`` flag."""
+    return getattr(model, "loss", None) or ("hs" if model.hs else "ns")
+
+
 def _model_output(model) -> np.ndarray:
-    loss = getattr(model, "loss", None)
-    output = model.output_matrix if hasattr(model, "output_matrix") else None
-    if loss is None or output is None:
-        output = getattr(model, "syn1neg", None) if model.negative else getattr(model, "syn1", None)
+    name = {"hs": "syn1", "ns": "syn1neg"}.get(_model_loss(model), "syn1out")
+    output = getattr(model, name, None)
     if output is None:
-        raise ValueError("the model has no output matrix (was it trained or fully loaded?); fastText "
-                         "needs one in a .bin file")
+        raise ValueError(f"the model has no output matrix ({name}); fastText needs one in a .bin file")
     return output
 
 

@@ -1,14 +1,21 @@
 """The gensim_ftx model: a drop-in subclass of gensim's ``FastText``."""
 from __future__ import annotations
 
+import errno
 import logging
+import os
+from timeit import default_timer
 
 import numpy as np
 from gensim import utils
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
+from . import trainer
+from ._corpus import count_words
+from ._kernels import encode_sentences
 from .keyedvectors import FastTextKeyedVectors
+from .tables import SEMANTICS
 
 logger = logging.getLogger(__name__)
 
@@ -19,9 +26,27 @@ LOSS_NAMES = ("ns", "hs", "softmax", "ova")
 class FastText(gensim_fasttext.FastText):
     """fastText model with gensim's API; a subclass of :class:`gensim.models.fasttext.FastText`.
 
-    Takes exactly gensim's arguments. Beyond gensim's attributes it carries what fastText
-    models have and gensim's class cannot express, so that a model loaded from a ``.bin`` saves
-    back unchanged:
+    Takes exactly gensim's arguments, with gensim's defaults and meanings, and trains with
+    gensim_ftx's Cython kernels inside gensim's own training loop (callbacks, logging,
+    ``build_vocab(update=True)``, ``save``/``load`` keep working). Where gensim's kernels were
+    wrong, these follow fastText: the skip-gram hidden vector is the mean of the 1 + n subword
+    rows, the sigmoid is clamped (not skipped) outside [-8, 8], ``</s>`` has no n-grams,
+    ``compute_loss=True`` reports a real loss, and the learning rate falls with a word counter
+    shared by all threads (also with ``corpus_file``).
+
+    Parameters
+    ----------
+    semantics : {'gensim', 'fasttext'}, keyword-only
+        ``'fasttext'`` trains as Facebook's fastText does (see :mod:`gensim_ftx.tables`): ``</s>``
+        tokens at newlines, fastText's subsampling, negatives drawn from count^0.5 and redrawn,
+        lines of at most 1024 words, unscaled CBOW gradient. :func:`gensim_ftx.train_unsupervised`
+        also sets fastText's defaults.
+    loss : {'ns', 'hs', 'softmax'}, keyword-only
+        ``'softmax'`` trains a full softmax output layer (not in gensim); otherwise gensim's
+        ``hs``/``negative`` decide.
+
+    Beyond gensim's attributes the model carries what fastText models have and gensim's class
+    cannot express, so that a model loaded from a ``.bin`` saves back unchanged:
 
     Attributes
     ----------
@@ -42,7 +67,15 @@ class FastText(gensim_fasttext.FastText):
                  max_vocab_size=None, word_ngrams=1, sample=1e-3, seed=1, workers=3, min_alpha=0.0001,
                  negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6,
                  sorted_vocab=1, bucket=2000000, trim_rule=None, batch_words=MAX_WORDS_IN_BATCH, callbacks=(),
-                 max_final_vocab=None, shrink_windows=True):
+                 max_final_vocab=None, shrink_windows=True, *, semantics: str = "gensim", loss: str | None = None):
+        if semantics not in SEMANTICS:
+            raise ValueError(f"semantics must be one of {sorted(SEMANTICS)}, got {semantics!r}")
+        if loss not in (None, "ns", "hs", "softmax"):
+            raise ValueError(f"loss must be 'ns', 'hs' or 'softmax', got {loss!r}")
+        _check_arguments(vector_size, min_n, max_n, bucket, window, epochs)
+        self.semantics = semantics
+        self.fasttext_ntokens = None
+        self._run = None
         self.load = utils.call_on_class_only
         self.load_fasttext_format = utils.call_on_class_only
         self.callbacks = callbacks
@@ -51,7 +84,7 @@ class FastText(gensim_fasttext.FastText):
         self.word_ngrams = word_ngrams
         if max_n < min_n:
             bucket = 0  # as gensim: no n-gram lengths qualify, so no buckets are allocated
-        self.loss = "hs" if hs and not negative else "ns"
+        self.loss = loss or ("hs" if hs and not negative else "ns")
         self.supervised = False
         self.labels = None
         self.label_counts = None
@@ -68,6 +101,186 @@ class FastText(gensim_fasttext.FastText):
             min_count=min_count, sample=sample, sorted_vocab=sorted_vocab, null_word=null_word,
             ns_exponent=ns_exponent, hashfxn=hashfxn, seed=seed, hs=hs, negative=negative, cbow_mean=cbow_mean,
             min_alpha=min_alpha, shrink_windows=shrink_windows)
+
+    # -- vocabulary -------------------------------------------------------------------------------
+
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None, trim_rule=None):
+        """Count words; a ``corpus_file`` is counted in Cython with fastText's tokenisation."""
+        eos = SEMANTICS[self.semantics].eos
+        if corpus_file is None:
+            if eos:
+                corpus_iterable = _WithEos(corpus_iterable)
+            total_words, corpus_count = super().scan_vocab(corpus_iterable=corpus_iterable, progress_per=progress_per,
+                                                           workers=workers, trim_rule=trim_rule)
+            self.fasttext_ntokens = total_words
+            return total_words, corpus_count
+        start = default_timer()
+        words, counts, ntokens = count_words(os.fspath(corpus_file), eos=eos)
+        raw_vocab = {}
+        raw_keys = {}
+        for word, count in zip(words, counts.tolist()):
+            try:
+                key = word.decode(self.wv.encoding)
+            except UnicodeDecodeError:
+                key = word.decode(self.wv.encoding, errors="backslashreplace")
+                raw_keys[key] = word
+            raw_vocab[key] = raw_vocab.get(key, 0) + count
+        if self.max_vocab_size and len(raw_vocab) > self.max_vocab_size:
+            keep = sorted(raw_vocab, key=raw_vocab.get, reverse=True)[:self.max_vocab_size]
+            raw_vocab = {w: raw_vocab[w] for w in keep}
+        self.raw_vocab = raw_vocab
+        self.wv.raw_keys.update(raw_keys)
+        self.corpus_count = _count_lines(corpus_file)
+        self.corpus_total_words = ntokens
+        self.fasttext_ntokens = ntokens
+        logger.info("collected %i word types from %s (%i tokens, %i lines) in %.1fs", len(raw_vocab), corpus_file,
+                    ntokens, self.corpus_count, default_timer() - start)
+        return ntokens, self.corpus_count
+
+    def make_cum_table(self, domain=2**31 - 1):
+        """gensim's cumulative negative-sampling table, vectorised (kept for gensim API users)."""
+        counts = np.asarray(self.wv.expandos.get("count", ()), dtype=np.float64)[:len(self.wv.index_to_key)]
+        if not len(counts):
+            self.cum_table = np.zeros(0, dtype=np.uint32)
+            return
+        cumulative = np.cumsum(counts ** float(self.ns_exponent))
+        self.cum_table = np.round(cumulative / cumulative[-1] * domain).astype(np.uint32)
+
+    def create_binary_tree(self):
+        """The Huffman tree is fastText's and is built when training starts (see tables.huffman_paths)."""
+
+    def estimate_memory(self, vocab_size=None, report=None):
+        """Estimate memory for training, without hashing every word in Python."""
+        vocab_size = vocab_size or len(self.wv)
+        row = self.vector_size * np.dtype(np.float32).itemsize
+        report = report or {}
+        report["vocab"] = vocab_size * (700 if self.hs else 500)
+        report["syn0_vocab"] = vocab_size * row
+        if self.hs:
+            report["syn1"] = vocab_size * row
+        if self.negative:
+            report["syn1neg"] = vocab_size * row
+            report["negative_table"] = 4 * 10_000_000
+        if self.wv.bucket:
+            report["syn0_ngrams"] = self.wv.bucket * row
+            # subword table: about 20 int32 ids per word plus its offset
+            report["subword_table"] = vocab_size * (20 * 4 + 8)
+        report["total"] = sum(report.values())
+        logger.info("estimated required memory for %i words, %i buckets and %i dimensions: %i bytes",
+                    vocab_size, self.wv.bucket, self.vector_size, report["total"])
+        return report
+
+    # -- training ----------------------------------------------------------------------------------
+
+    def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
+              epochs=None, start_alpha=None, end_alpha=None, word_count=0,
+              queue_factor=2, report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+        """Train with gensim's loop and gensim_ftx's kernels; arguments as in gensim.
+
+        With ``corpus_file``, ``total_words`` may be omitted (the vocabulary scan counted them).
+        Ctrl-C stops the threads within a line and leaves a usable model before re-raising.
+
+        Raises
+        ------
+        FloatingPointError
+            When a NaN appears in training (the learning rate is too high for the data).
+        """
+        if corpus_file is not None and not total_words and not total_examples:
+            total_words = self.corpus_total_words
+        self._check_corpus_sanity(corpus_iterable=corpus_iterable, corpus_file=corpus_file, passes=epochs or 1)
+        self._check_training_sanity(epochs=epochs, total_examples=total_examples, total_words=total_words)
+        run = trainer.build_engine(self, compute_loss)
+        words_per_epoch = self._words_per_epoch(corpus_file, total_words, total_examples)
+        epochs_to_run = epochs if epochs is not None else self.epochs
+        run.alpha = float(start_alpha or self.alpha)
+        run.min_alpha = float(end_alpha or self.min_alpha)
+        run.budget = max(1, int(words_per_epoch * max(epochs_to_run or 0, 1)))
+        if corpus_file is not None:
+            run.table = trainer.word_table(self.wv)
+        self._run = run
+        self.wv.adjust_vectors()
+        try:
+            result = super().train(
+                corpus_iterable=corpus_iterable, corpus_file=corpus_file, total_examples=total_examples,
+                total_words=total_words, epochs=epochs, start_alpha=start_alpha, end_alpha=end_alpha,
+                word_count=word_count, queue_factor=queue_factor, report_delay=report_delay,
+                compute_loss=compute_loss, callbacks=callbacks, **kwargs)
+        except KeyboardInterrupt:
+            run.stop[0] = 1
+            self._clear_post_train()
+            logger.warning("training interrupted; the model keeps the updates made so far")
+            raise
+        finally:
+            self._run = None
+        if run.nan_seen:
+            raise FloatingPointError("training produced NaN (diverged); lower the learning rate (alpha)")
+        return result
+
+    def _words_per_epoch(self, corpus_file, total_words, total_examples) -> int:
+        """Words the kernels will see per epoch: what the learning-rate schedule spans."""
+        counts = np.asarray(self.wv.expandos.get("count", np.zeros(0)), dtype=np.int64)
+        retained = int(counts.sum())
+        if corpus_file is not None and self.corpus_total_words and total_words == self.corpus_total_words:
+            return retained or int(total_words)
+        if total_words:
+            return int(total_words)
+        if total_examples and self.corpus_count:
+            return int(retained * total_examples / self.corpus_count) or retained
+        return retained
+
+    def _check_training_sanity(self, epochs=0, total_examples=None, total_words=None, **kwargs):
+        # gensim's version composes all word vectors just to test that they exist
+        trainer.effective_loss(self)
+        if not self.wv.key_to_index:
+            raise RuntimeError("you must first build vocabulary before training the model")
+        if self.wv.vectors_vocab is None or len(self.wv.vectors_vocab) != len(self.wv.index_to_key):
+            raise RuntimeError("you must initialize vectors before training the model")
+        if total_words is None and total_examples is None:
+            raise ValueError("You must specify either total_examples or total_words, for proper learning-rate and "
+                             "progress calculations (after build_vocab: total_examples=model.corpus_count).")
+        if epochs is None or epochs <= 0:
+            raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
+
+    def _check_corpus_sanity(self, corpus_iterable=None, corpus_file=None, passes=1):
+        if corpus_file is not None and isinstance(corpus_file, (str, os.PathLike)) and not os.path.isfile(corpus_file):
+            raise FileNotFoundError(errno.ENOENT, "corpus_file not found", os.fspath(corpus_file))
+        super()._check_corpus_sanity(corpus_iterable=corpus_iterable, corpus_file=corpus_file, passes=passes)
+
+    def _get_thread_working_mem(self):
+        return self._run.new_worker()
+
+    def _job_producer(self, data_iterator, job_queue, cur_epoch=0, total_examples=None, total_words=None):
+        super()._job_producer(_UntilStopped(data_iterator, self._run), job_queue, cur_epoch=cur_epoch,
+                              total_examples=total_examples, total_words=total_words)
+
+    def _do_train_job(self, sentences, alpha, inits):
+        run = self._run
+        eos_id = self.wv.key_to_index.get("</s>", -1) if run.semantics.eos else -1
+        ids, bounds, raw = encode_sentences(sentences, self.wv.key_to_index, eos_id, run.semantics.max_line)
+        effective, _ = inits.train_batch(run.kernel, ids, bounds, alpha, run.alpha_step(), run.min_alpha, run.stop)
+        self.running_training_loss += inits.take_loss()[0]
+        if inits.nan_seen:
+            run.nan_seen = True
+            run.stop[0] = 1
+        return effective, raw
+
+    def _raw_word_count(self, job):
+        eos = self._run is not None and self._run.semantics.eos
+        return sum(len(sentence) + eos for sentence in job)
+
+    def _train_epoch_corpusfile(self, corpus_file, cur_epoch=0, total_examples=None, total_words=None,
+                                callbacks=(), **kwargs):
+        effective, raw, lines, loss, elapsed = trainer.train_corpus_file_epoch(
+            self._run, os.fspath(corpus_file), max(1, int(self.workers)), cur_epoch,
+            report_delay=kwargs.get("report_delay", 1.0))
+        self.running_training_loss += loss
+        self._log_epoch_end(cur_epoch, lines, total_examples, raw, total_words, effective, elapsed,
+                            is_corpus_file_mode=True)
+        return effective, raw, lines
+
+    def _clear_post_train(self):
+        super()._clear_post_train()
+        self.wv.adjust_vectors()
 
     @property
     def output_matrix(self) -> np.ndarray | None:
@@ -99,3 +312,53 @@ class FastText(gensim_fasttext.FastText):
         for name, value in defaults.items():
             if not hasattr(self, name):
                 setattr(self, name, value)
+
+
+class _WithEos:
+    """Restartable iterable that appends fastText's ``</s>`` to each sentence."""
+
+    def __init__(self, corpus):
+        self.corpus = corpus
+
+    def __iter__(self):
+        for sentence in self.corpus:
+            yield list(sentence) + ["</s>"]
+
+
+class _UntilStopped:
+    """Iterate ``data`` until the training run is stopped (Ctrl-C or NaN)."""
+
+    def __init__(self, data, run):
+        self.data = data
+        self.run = run
+
+    def __iter__(self):
+        for item in self.data:
+            if self.run is not None and self.run.stop[0]:
+                return
+            yield item
+
+
+def _count_lines(path) -> int:
+    """Lines of a text file (a last line without newline counts), in 16 MiB blocks."""
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
+
+
+def _check_arguments(vector_size, min_n, max_n, bucket, window, epochs) -> None:
+    """Reject settings that cannot train, before any allocation."""
+    if not isinstance(vector_size, (int, np.integer)) or vector_size <= 0:
+        raise ValueError(f"vector_size must be a positive integer, got {vector_size!r}")
+    if min_n < 0 or max_n < 0:
+        raise ValueError(f"min_n and max_n must be >= 0, got {min_n}, {max_n}")
+    if bucket < 0:
+        raise ValueError(f"bucket must be >= 0, got {bucket}")
+    if window < 0:
+        raise ValueError(f"window must be >= 0, got {window}")
+    if epochs is not None and epochs < 0:
+        raise ValueError(f"epochs must be >= 0, got {epochs}")

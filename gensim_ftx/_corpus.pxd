@@ -1,0 +1,44 @@
+# Corpus reading with fastText's tokenisation: word tables and byte-range shard readers.
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libcpp.vector cimport vector
+
+
+cdef struct TokenStream:
+    int fd                   # -1 when closed
+    unsigned char* buf
+    Py_ssize_t cap           # bytes allocated for buf
+    Py_ssize_t len           # bytes of buf holding data
+    Py_ssize_t pos           # next unread byte of buf
+    long long buf_offset     # file offset of buf[0]
+    int err                  # errno of the first failed read, 0 if none
+
+
+cdef class WordTable:
+    cdef vector[uint64_t] slots          # (hash << 32) | (id + 1); 0 marks an empty slot
+    cdef vector[unsigned char] arena     # all words back to back
+    cdef vector[int64_t] spans           # (offset, length) in arena of each id
+    cdef uint64_t mask                   # len(slots) - 1
+    cdef int shift                       # 64 - log2(len(slots)), for Fibonacci hashing
+    cdef Py_ssize_t nids
+
+    cdef int32_t lookup(self, const unsigned char* word, Py_ssize_t n) noexcept nogil
+
+
+cdef class ShardReader:
+    cdef TokenStream stream
+    cdef vector[unsigned char] scratch   # holds a token that straddles two buffer fills
+    cdef readonly WordTable table
+    cdef readonly object path
+    cdef readonly long long start
+    cdef readonly long long end          # resolved: never -1
+    cdef readonly long long size
+    cdef readonly bint eos
+    cdef readonly bint wrap
+    cdef readonly Py_ssize_t max_line_tokens
+    cdef readonly Py_ssize_t max_token_bytes
+    cdef int32_t eos_id
+    cdef bint exhausted
+    cdef int empty_wraps                 # wraps to offset 0 since the last token was read
+
+    cdef bint reset(self) noexcept nogil
+    cdef Py_ssize_t next_line(self, int32_t* out, Py_ssize_t cap, long long* raw_tokens) noexcept nogil

@@ -1,0 +1,628 @@
+# cython: language_level=3
+"""Corpus reading with fastText's tokenisation, on raw bytes and without the GIL.
+
+A token is a maximal run of bytes other than space, ``\\n``, ``\\r``, ``\\t``, ``\\v``, ``\\f`` and
+``\\0``; tokens are never decoded, so invalid UTF-8 and binary data are fine. Every ``\\n`` ends a
+line and, in ``eos`` mode, is itself the token ``</s>`` (one per newline, empty lines included).
+
+:func:`count_words` builds the vocabulary counts in one streaming pass, :class:`WordTable` maps
+words to ids, and :class:`ShardReader` turns a byte range of the file into lines of word ids for
+the trainer.
+"""
+import os
+
+import numpy as np
+
+cimport cython
+cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from libc.errno cimport EINTR, EIO, EISDIR, errno
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcmp, memcpy
+from libcpp.vector cimport vector
+from posix.fcntl cimport O_CLOEXEC, O_RDONLY, POSIX_FADV_SEQUENTIAL, posix_fadvise
+from posix.fcntl cimport open as c_open
+from posix.stat cimport S_ISDIR, fstat, struct_stat
+from posix.unistd cimport SEEK_SET, lseek, pread
+from posix.unistd cimport close as c_close
+from posix.unistd cimport read as c_read
+
+from gensim_ftx._subwords cimport fnv1a_hash
+
+cnp.import_array()
+
+DEFAULT_MAX_TOKEN_BYTES = 1 << 20
+# count_words streams one file; a shard reader may exist per thread, so it reads less at once.
+cdef Py_ssize_t COUNT_BUFFER_BYTES = 4 << 20
+cdef Py_ssize_t SHARD_BUFFER_BYTES = 1 << 20
+# Fibonacci hashing spreads FNV-1a, whose low bits depend only on the low bits of each byte.
+cdef uint64_t FIB_MULTIPLIER = 0x9E3779B97F4A7C15ULL
+cdef const unsigned char* EOS_WORD = <const unsigned char*>b"</s>"
+
+cdef enum TokenKind:
+    TOK_END = 0
+    TOK_WORD = 1
+    TOK_NEWLINE = 2
+
+cdef unsigned char IS_SEP[256]
+for _byte in range(256):
+    IS_SEP[_byte] = _byte in b" \n\r\t\v\f\0"
+del _byte
+
+
+# ---------------------------------------------------------------------------------------------
+# Buffered, GIL-free token stream over a file descriptor
+
+cdef long long stream_open(TokenStream* s, object path, Py_ssize_t cap) except -1:
+    """Open ``path`` for ``s`` and return the file size; raises ``OSError`` naming the path."""
+    cdef bytes encoded = os.fsencode(path)
+    cdef const char* cpath = encoded
+    cdef struct_stat st
+    cdef int fd, err = 0
+    with nogil:
+        fd = c_open(cpath, O_RDONLY | O_CLOEXEC)
+        if fd < 0:
+            err = errno
+        elif fstat(fd, &st) != 0:
+            err = errno
+        elif S_ISDIR(st.st_mode):
+            err = EISDIR
+        if err and fd >= 0:
+            c_close(fd)
+    if err:
+        # OSError picks the subclass from errno (FileNotFoundError, IsADirectoryError, ...).
+        raise OSError(err, os.strerror(err), path)
+    s.buf = <unsigned char*>malloc(cap)
+    if s.buf == NULL:
+        c_close(fd)
+        raise MemoryError(f"cannot allocate a {cap}-byte read buffer for {path!r}")
+    s.fd = fd
+    s.cap = cap
+    s.len = 0
+    s.pos = 0
+    s.buf_offset = 0
+    s.err = 0
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL)  # a hint only; failure is harmless
+    return st.st_size
+
+
+cdef void stream_close(TokenStream* s) noexcept nogil:
+    if s.fd >= 0:
+        c_close(s.fd)
+        s.fd = -1
+    free(s.buf)
+    s.buf = NULL
+
+
+cdef bint stream_seek(TokenStream* s, long long offset) noexcept nogil:
+    s.pos = 0
+    s.len = 0
+    s.buf_offset = offset
+    if lseek(s.fd, offset, SEEK_SET) < 0:
+        if not s.err:
+            s.err = errno
+        return False
+    return True
+
+
+cdef bint refill(TokenStream* s) noexcept nogil:
+    """Replace the (fully consumed) buffer with the next bytes; False at end of file or on error."""
+    cdef ssize_t got
+    s.buf_offset += s.len
+    s.pos = 0
+    s.len = 0
+    if s.err:
+        return False
+    while True:
+        got = c_read(s.fd, s.buf, s.cap)
+        if got >= 0:
+            break
+        if errno != EINTR:
+            s.err = errno
+            return False
+    s.len = got
+    return got > 0
+
+
+cdef inline int next_token(TokenStream* s, vector[unsigned char]* scratch, Py_ssize_t max_bytes,
+                           const unsigned char** tok, Py_ssize_t* n, long long* offset) noexcept nogil:
+    """Read the next word or newline; sets ``offset`` to the file offset of its first byte.
+
+    A word is returned as ``tok[0][:n[0]]``, valid until the next call: a pointer into the read
+    buffer, or into ``scratch`` when the word straddles two reads. Words longer than
+    ``max_bytes`` are cut to that length but still count as one word.
+    """
+    cdef const unsigned char* buf
+    cdef Py_ssize_t i, begin, take, kept
+    cdef unsigned char c
+    while True:
+        if s.pos >= s.len and not refill(s):
+            return TOK_END
+        c = s.buf[s.pos]
+        if not IS_SEP[c]:
+            break
+        s.pos += 1
+        if c == b'\n':
+            offset[0] = s.buf_offset + s.pos - 1
+            return TOK_NEWLINE
+    offset[0] = s.buf_offset + s.pos
+    buf = s.buf
+    begin = s.pos
+    i = begin
+    while i < s.len and not IS_SEP[buf[i]]:
+        i += 1
+    if i < s.len:
+        s.pos = i
+        tok[0] = buf + begin
+        n[0] = min(i - begin, max_bytes)
+        return TOK_WORD
+    # The word reaches the end of the buffer, so it may go on in the next read.
+    scratch.clear()
+    while True:
+        kept = scratch.size()
+        take = min(i - begin, max_bytes - kept)
+        if take > 0:
+            scratch.resize(kept + take)
+            memcpy(scratch.data() + kept, buf + begin, take)
+        s.pos = i
+        if i < s.len or not refill(s):
+            break
+        begin = 0
+        i = 0
+        while i < s.len and not IS_SEP[buf[i]]:
+            i += 1
+    tok[0] = scratch.data()
+    n[0] = scratch.size()
+    return TOK_WORD
+
+
+cdef void skip_partial_word(TokenStream* s) noexcept nogil:
+    """Advance to the next separator (or end of file) without reading a token."""
+    while True:
+        if s.pos >= s.len and not refill(s):
+            return
+        if IS_SEP[s.buf[s.pos]]:
+            return
+        s.pos += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Open addressing shared by the fixed word table and the growing counter.
+# A slot holds (hash << 32) | (id + 1), so most mismatches are rejected without touching the
+# words, and the table can be rebuilt without rehashing any bytes.
+
+cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
+    return (<uint64_t>h * FIB_MULTIPLIER) >> shift
+
+
+cdef inline bint same_bytes(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n > 16:
+        return memcmp(a, b, n) == 0
+    # Most words are short: a plain loop beats the call to memcmp.
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+cdef inline uint64_t find_slot(const uint64_t* slots, uint64_t mask, int shift, const unsigned char* arena,
+                               const int64_t* spans, Py_ssize_t stride, const unsigned char* word,
+                               Py_ssize_t n, uint32_t h) noexcept nogil:
+    """Index of the slot holding ``word``, or of the empty slot where it would go.
+
+    Word ``id`` is ``arena[spans[id * stride]:][:spans[id * stride + 1]]`` (offset, length).
+    """
+    cdef uint64_t i = home_slot(h, shift), slot
+    cdef const int64_t* span
+    while True:
+        slot = slots[i]
+        if slot == 0:
+            return i
+        if <uint32_t>(slot >> 32) == h:
+            span = spans + ((<Py_ssize_t>(slot & 0xFFFFFFFFu) - 1) * stride)
+            if span[1] == n and same_bytes(arena + span[0], word, n):
+                return i
+        i = (i + 1) & mask
+
+
+cdef inline int table_bits(Py_ssize_t nwords) noexcept nogil:
+    """log2 of the smallest power of two >= 2 * nwords (at least 2 slots)."""
+    cdef int bits = 1
+    while (<Py_ssize_t>1 << bits) < 2 * nwords:
+        bits += 1
+    return bits
+
+
+cdef class WordTable:
+    """Read-only map from word bytes to int32 ids (the word's position in ``words``).
+
+    Parameters
+    ----------
+    words : sequence of bytes
+        The vocabulary; ``words[i]`` gets id ``i``. If a word occurs more than once, the last
+        occurrence's id wins (earlier ids become unreachable but still count in ``len``).
+
+    Notes
+    -----
+    Words are hashed with fastText's FNV-1a and kept back to back in one buffer; the table has
+    a power-of-two number of slots, at least twice the number of words. :meth:`lookup` needs
+    no GIL, so one table can serve any number of reader threads.
+    """
+
+    def __cinit__(self, words):
+        words = list(words)
+        cdef Py_ssize_t nids = len(words), i, total = 0, n
+        cdef object w
+        if nids >= 0x7FFFFFFF:
+            raise ValueError(f"too many words for int32 ids: {nids}")
+        for i in range(nids):
+            w = words[i]
+            if type(w) is not bytes:
+                raise TypeError(f"words must be bytes, got {type(w).__name__} at position {i}")
+            total += PyBytes_GET_SIZE(w)
+        self.nids = nids
+        self.arena.resize(total)
+        self.spans.resize(2 * nids)
+        total = 0
+        for i in range(nids):
+            w = words[i]
+            n = PyBytes_GET_SIZE(w)
+            if n:
+                memcpy(self.arena.data() + total, PyBytes_AS_STRING(w), n)
+            self.spans[2 * i] = total
+            self.spans[2 * i + 1] = n
+            total += n
+        cdef int bits = table_bits(nids)
+        self.slots.assign(<size_t>1 << bits, 0)
+        self.mask = (<uint64_t>1 << bits) - 1
+        self.shift = 64 - bits
+        cdef const unsigned char* arena = self.arena.data()
+        cdef const int64_t* spans = self.spans.data()
+        cdef const unsigned char* word
+        cdef uint32_t h
+        cdef uint64_t slot
+        with nogil:
+            for i in range(nids):
+                word = arena + spans[2 * i]
+                n = spans[2 * i + 1]
+                h = fnv1a_hash(word, n)
+                slot = find_slot(self.slots.data(), self.mask, self.shift, arena, spans, 2, word, n, h)
+                # Overwriting a duplicate's slot is what makes the last id win.
+                self.slots[slot] = (<uint64_t>h << 32) | <uint64_t>(i + 1)
+
+    cdef int32_t lookup(self, const unsigned char* word, Py_ssize_t n) noexcept nogil:
+        """Id of ``word[:n]``, or -1 if it is not in the table."""
+        cdef uint32_t h = fnv1a_hash(word, n)
+        cdef uint64_t slot = self.slots[find_slot(self.slots.data(), self.mask, self.shift, self.arena.data(),
+                                                  self.spans.data(), 2, word, n, h)]
+        if slot == 0:
+            return -1
+        return <int32_t>(slot & 0xFFFFFFFFu) - 1
+
+    def get(self, bytes word not None) -> int:
+        """Id of ``word``, or -1 if it is not in the table."""
+        return self.lookup(<const unsigned char*>PyBytes_AS_STRING(word), PyBytes_GET_SIZE(word))
+
+    def __len__(self):
+        """Number of ids, i.e. ``len(words)`` including duplicates."""
+        return self.nids
+
+
+@cython.final
+cdef class _Counter:
+    """Growing word -> count table; words are numbered in order of first sight."""
+    cdef vector[uint64_t] slots
+    cdef vector[unsigned char] arena
+    # (offset, length, count) per word: one lookup touches a single 24-byte record.
+    cdef vector[int64_t] records
+    cdef Py_ssize_t nwords
+    cdef uint64_t mask
+    cdef int shift
+
+    def __cinit__(self):
+        cdef int bits = 16
+        self.slots.assign(<size_t>1 << bits, 0)
+        self.mask = (<uint64_t>1 << bits) - 1
+        self.shift = 64 - bits
+        self.nwords = 0
+
+    cdef int add(self, const unsigned char* word, Py_ssize_t n) except -1 nogil:
+        cdef uint32_t h = fnv1a_hash(word, n)
+        cdef uint64_t i = find_slot(self.slots.data(), self.mask, self.shift, self.arena.data(),
+                                    self.records.data(), 3, word, n, h)
+        cdef uint64_t slot = self.slots[i]
+        cdef Py_ssize_t wid = self.nwords, used
+        if slot != 0:
+            self.records[3 * (<Py_ssize_t>(slot & 0xFFFFFFFFu) - 1) + 2] += 1
+            return 0
+        if wid >= 0x7FFFFFFE:
+            with gil:
+                raise OverflowError("more than 2**31 distinct words")
+        used = self.arena.size()
+        if n:
+            self.arena.resize(used + n)
+            memcpy(self.arena.data() + used, word, n)
+        self.records.push_back(used)
+        self.records.push_back(n)
+        self.records.push_back(1)
+        self.nwords = wid + 1
+        self.slots[i] = (<uint64_t>h << 32) | <uint64_t>(wid + 1)
+        if 2 * self.nwords > <Py_ssize_t>self.slots.size():
+            self.grow()
+        return 0
+
+    cdef void grow(self) noexcept nogil:
+        cdef vector[uint64_t] old
+        old.swap(self.slots)
+        cdef int bits = 64 - self.shift + 1
+        cdef uint64_t slot, i
+        cdef size_t k
+        self.slots.assign(<size_t>1 << bits, 0)
+        self.mask = (<uint64_t>1 << bits) - 1
+        self.shift = 64 - bits
+        for k in range(old.size()):
+            slot = old[k]
+            if slot == 0:
+                continue
+            i = home_slot(<uint32_t>(slot >> 32), self.shift)
+            while self.slots[i] != 0:
+                i = (i + 1) & self.mask
+            self.slots[i] = slot
+
+
+def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
+    """Count every token of a text file in one streaming pass, with fastText's tokenisation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The corpus; read in 4 MiB chunks, so lines of any length take no extra memory.
+    eos : bool
+        Count one ``</s>`` for every newline (after the word the newline ends), as fastText does.
+    max_token_bytes : int
+        A longer token still counts as one token, but only its first ``max_token_bytes`` bytes
+        are kept as the word (so binary garbage without separators cannot exhaust memory).
+        :class:`ShardReader` applies the same cut before looking words up.
+
+    Returns
+    -------
+    words : list of bytes
+        Distinct words in order of first occurrence.
+    counts : numpy.ndarray of int64
+        ``counts[i]`` is the number of occurrences of ``words[i]``.
+    ntokens : int
+        Total number of tokens, ``</s>`` included; equals ``counts.sum()``.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be opened or read (``FileNotFoundError`` when it does not exist).
+    """
+    if max_token_bytes < 1:
+        raise ValueError(f"max_token_bytes must be >= 1, got {max_token_bytes}")
+    path = os.fspath(path)
+    cdef TokenStream s
+    s.fd = -1
+    s.buf = NULL
+    stream_open(&s, path, COUNT_BUFFER_BYTES)
+    cdef _Counter counter = _Counter()
+    cdef vector[unsigned char] scratch
+    cdef const unsigned char* tok = NULL
+    cdef Py_ssize_t n = 0
+    cdef long long offset = 0, ntokens = 0
+    cdef int kind
+    try:
+        with nogil:
+            while True:
+                kind = next_token(&s, &scratch, max_token_bytes, &tok, &n, &offset)
+                if kind == TOK_WORD:
+                    counter.add(tok, n)
+                    ntokens += 1
+                elif kind == TOK_NEWLINE:
+                    if eos:
+                        counter.add(EOS_WORD, 4)
+                        ntokens += 1
+                else:
+                    break
+        if s.err:
+            raise OSError(s.err, os.strerror(s.err), path)
+    finally:
+        stream_close(&s)
+
+    cdef Py_ssize_t nwords = counter.nwords, i
+    cdef const char* arena = <const char*>counter.arena.data()
+    cdef const int64_t* rec = counter.records.data()
+    words = [PyBytes_FromStringAndSize(arena + rec[3 * i], rec[3 * i + 1]) for i in range(nwords)]
+    counts = np.empty(nwords, dtype=np.int64)
+    cdef int64_t[::1] counts_view = counts
+    for i in range(nwords):
+        counts_view[i] = rec[3 * i + 2]
+    return words, counts, ntokens
+
+
+cdef class ShardReader:
+    """Lines of word ids from one byte range of a corpus file, read without the GIL.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The corpus file.
+    table : WordTable
+        Vocabulary; out-of-vocabulary tokens are skipped (but counted as raw tokens).
+    start, end : int
+        Byte range ``[start, end)``; ``end = -1`` means the end of the file. A token belongs to
+        the shard in which its first byte lies: a shard starting inside a token skips the rest
+        of it, and a shard reads its last token to completion even past ``end``. Consecutive
+        ranges therefore see every token of the file exactly once.
+    eos : bool
+        Every newline yields ``</s>`` (its id ends the line when ``</s>`` is in ``table``).
+    max_line_tokens : int
+        A line is cut after this many in-vocabulary ids; the rest of it becomes the next line.
+    wrap : bool
+        fastText mode: at end of file go on from offset 0, forever (``end`` is ignored). The
+        caller stops by its own token budget.
+    max_token_bytes : int
+        Tokens are cut to this many bytes before lookup, as in :func:`count_words`.
+
+    Notes
+    -----
+    Each reader owns its file descriptor and a 1 MiB buffer, so different readers can be used
+    from different threads at once; one reader must not be used by two threads at a time.
+    """
+
+    def __cinit__(self, path, WordTable table not None, long long start, long long end, *, bint eos,
+                  Py_ssize_t max_line_tokens, bint wrap=False, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
+        self.stream.fd = -1  # before anything can raise: __dealloc__ closes fd >= 0
+        self.stream.buf = NULL
+        if max_line_tokens < 1:
+            raise ValueError(f"max_line_tokens must be >= 1, got {max_line_tokens}")
+        if max_token_bytes < 1:
+            raise ValueError(f"max_token_bytes must be >= 1, got {max_token_bytes}")
+        if start < 0:
+            raise ValueError(f"start must be >= 0, got {start}")
+        if end < -1:
+            raise ValueError(f"end must be >= 0 or -1 (end of file), got {end}")
+        self.path = os.fspath(path)
+        self.size = stream_open(&self.stream, self.path, SHARD_BUFFER_BYTES)
+        if start > self.size:
+            raise ValueError(f"{self.path!r}: start offset {start} is beyond the end of the file "
+                             f"({self.size} bytes)")
+        if end == -1 or end > self.size:
+            end = self.size
+        if end < start:
+            raise ValueError(f"{self.path!r}: end offset {end} is before start offset {start}")
+        self.table = table
+        self.start = start
+        self.end = end
+        self.eos = eos
+        self.wrap = wrap
+        self.max_line_tokens = max_line_tokens
+        self.max_token_bytes = max_token_bytes
+        self.eos_id = table.lookup(EOS_WORD, 4)
+        self.rewind()
+
+    def __dealloc__(self):
+        stream_close(&self.stream)
+
+    cdef bint reset(self) noexcept nogil:
+        """Go back to the (aligned) start of the shard; False on an I/O error."""
+        cdef unsigned char before
+        self.exhausted = False
+        self.empty_wraps = 0
+        self.stream.err = 0
+        if not stream_seek(&self.stream, self.start):
+            return False
+        if self.start > 0:
+            if pread(self.stream.fd, &before, 1, self.start - 1) != 1:
+                self.stream.err = errno if errno else EIO  # 0 bytes: the file shrank
+                return False
+            if not IS_SEP[before]:
+                # The token around `start` began in the previous shard, which reads it.
+                skip_partial_word(&self.stream)
+        return self.stream.err == 0
+
+    def rewind(self):
+        """Start reading the shard again from its beginning."""
+        cdef bint ok
+        with nogil:
+            ok = self.reset()
+        if not ok:
+            self._raise_io_error()
+
+    def _raise_io_error(self):
+        err = self.stream.err
+        raise OSError(err, os.strerror(err), self.path)
+
+    cdef Py_ssize_t next_line(self, int32_t* out, Py_ssize_t cap, long long* raw_tokens) noexcept nogil:
+        """Write the ids of the next line's in-vocabulary tokens to ``out``; return their number.
+
+        At most ``min(cap, max_line_tokens)`` ids are written. Every token read, out-of-vocabulary
+        and ``</s>`` included, is added to ``raw_tokens[0]``. Returns -1 when the shard is
+        exhausted and nothing was read; with ``wrap`` only if the whole file holds no token, or
+        after a read error (``stream.err`` is then set).
+        """
+        cdef Py_ssize_t limit = min(cap, self.max_line_tokens), count = 0, n = 0
+        cdef long long raw = 0, offset = 0
+        cdef const unsigned char* tok = NULL
+        cdef bint seen = False  # a token or a line end was read in this call
+        cdef int kind
+        cdef int32_t wid
+        if self.exhausted or limit < 1:
+            return -1 if self.exhausted else 0
+        while True:
+            kind = next_token(&self.stream, &self.scratch, self.max_token_bytes, &tok, &n, &offset)
+            if kind == TOK_END:
+                if not self.wrap or self.stream.err:
+                    self.exhausted = True
+                    break
+                self.empty_wraps += 1
+                if self.empty_wraps >= 2:
+                    # A whole pass over the file found no token: stop rather than spin.
+                    self.exhausted = True
+                    break
+                if not stream_seek(&self.stream, 0):
+                    self.exhausted = True
+                    break
+                if seen:
+                    break  # as in fastText, the end of the file also ends the line
+                continue
+            if not self.wrap and offset >= self.end:
+                self.exhausted = True
+                break
+            seen = True
+            if kind == TOK_NEWLINE:
+                if self.eos:
+                    raw += 1
+                    self.empty_wraps = 0
+                    if self.eos_id >= 0:
+                        out[count] = self.eos_id
+                        count += 1
+                break
+            raw += 1
+            self.empty_wraps = 0
+            wid = self.table.lookup(tok, n)
+            if wid >= 0:
+                out[count] = wid
+                count += 1
+                if count >= limit:
+                    break
+        raw_tokens[0] += raw
+        if not seen and self.exhausted:
+            return -1
+        return count
+
+    def read_line(self):
+        """The next line as ``(ids, raw_tokens)``; ``ids`` is an int32 array, or None at the end."""
+        ids = np.empty(self.max_line_tokens, dtype=np.int32)
+        cdef int32_t[::1] view = ids
+        cdef long long raw = 0
+        cdef Py_ssize_t n
+        with nogil:
+            n = self.next_line(&view[0], view.shape[0], &raw)
+        if self.stream.err:
+            self._raise_io_error()
+        return (None if n < 0 else ids[:n].copy()), raw
+
+    def read_all(self, Py_ssize_t max_lines=-1):
+        """All remaining lines of the shard as int32 arrays (at most ``max_lines`` if >= 0).
+
+        With ``wrap`` the shard never ends, so ``max_lines`` is required.
+        """
+        if self.wrap and max_lines < 0:
+            raise ValueError("a wrapping reader never ends: pass max_lines")
+        buf = np.empty(self.max_line_tokens, dtype=np.int32)
+        cdef int32_t[::1] view = buf
+        cdef long long raw = 0
+        cdef Py_ssize_t n
+        lines = []
+        while max_lines < 0 or len(lines) < max_lines:
+            with nogil:
+                n = self.next_line(&view[0], view.shape[0], &raw)
+            if n < 0:
+                break
+            lines.append(buf[:n].copy())
+        if self.stream.err:
+            self._raise_io_error()
+        return lines

@@ -1,0 +1,70 @@
+# Training kernels: shared model view, per-thread state, and the loss interface.
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+
+cdef struct ModelView
+cdef struct WorkerView
+
+# The loss interface: add alpha-weighted output rows to w.grad, update them, return the loss.
+ctypedef float (*LossFn)(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
+
+
+cdef struct ModelView:
+    # input side: fastText ids below nwords index `vocab`, the rest `ngrams`
+    float* vocab
+    float* ngrams
+    int64_t nwords
+    int64_t nngrams
+    int dim
+    const int64_t* sub_indptr
+    const int32_t* sub_ids
+    const float* dup_factor       # sum of squared row multiplicities / rows, per word
+    # output side
+    float* output                 # hs nodes or softmax words (or ns words)
+    float* neg_output             # negative sampling's output rows
+    int64_t nout
+    LossFn loss
+    int neg
+    const int32_t* neg_table
+    int64_t neg_table_size
+    bint neg_redraw               # fastText redraws a negative equal to the target; gensim skips it
+    const int64_t* path_indptr    # hierarchical softmax: nodes and codes per word
+    const int32_t* path_nodes
+    const uint8_t* path_codes
+    # context
+    bint sg
+    int window
+    bint shrink_windows
+    bint cbow_mean                # else gensim's sum mode, which also divides the gradient by the rows
+    const float* keep_prob        # NULL: no subsampling
+    bint compute_loss
+
+
+cdef struct WorkerView:
+    float* hidden
+    float* grad
+    float* acc
+    float* scores                 # softmax: one per output row
+    int32_t* rows                 # CBOW: gathered subword ids
+    int64_t rows_cap
+    uint64_t rng
+    double loss
+    int64_t examples
+    bint nan_seen
+
+
+cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
+cdef float hs_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
+cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
+
+cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t n) noexcept nogil
+cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil
+
+
+cdef class KernelModel:
+    cdef ModelView view
+    cdef object _keep   # arrays whose memory the view points into
+
+
+cdef class Worker:
+    cdef WorkerView view
+    cdef object _keep

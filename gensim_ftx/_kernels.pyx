@@ -1,0 +1,588 @@
+# cython: language_level=3
+"""Skip-gram and CBOW training kernels for fastText models, shared by the gensim and fastText semantics.
+
+Everything in the hot path is ``nogil`` C on raw pointers. A :class:`KernelModel` is a view on
+the model's matrices and tables (it keeps the arrays alive); a :class:`Worker` is one thread's
+scratch memory and random state. Losses share one signature (:c:type:`LossFn`): adding a loss
+means writing one function and registering it in ``LOSSES``.
+
+Skip-gram: fastText re-averages a centre word's 1 + n subword rows and scatters the gradient to
+all of them for every (centre, context) pair. Every row receives the same gradient, so the mean
+moves by exactly ``dup_factor * grad`` (``dup_factor`` = sum of squared multiplicities / n, 1 when
+no n-gram repeats). The kernel keeps the hidden vector current that way in O(dim) per pair and
+scatters the summed gradient once per centre word: the same mathematics, far fewer memory passes.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.math cimport exp, log
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.stdlib cimport free, malloc, realloc
+from libc.string cimport memcpy, memset
+
+from ._corpus cimport ShardReader
+
+cnp.import_array()
+
+cdef extern from *:
+    """
+    static inline float gftx_dot(const float* __restrict a, const float* __restrict b, int n) {
+        float s = 0.0f;
+        #pragma omp simd reduction(+:s)
+        for (int i = 0; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+    static inline void gftx_axpy(float* __restrict y, float a, const float* __restrict x, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] += a * x[i];
+    }
+    static inline void gftx_scale(float* __restrict y, float a, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] *= a;
+    }
+    /* grad += alpha * out (before the update), out += alpha * hidden: one pass over out. */
+    static inline void gftx_pair_update(float* __restrict grad, float* __restrict out,
+                                        const float* __restrict hidden, float alpha, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { grad[i] += alpha * out[i]; out[i] += alpha * hidden[i]; }
+    }
+    static inline long long gftx_atomic_add(long long* p, long long v) {
+        return __atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+    }
+    static inline long long gftx_atomic_load(const long long* p) {
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    }
+    static inline void gftx_prefetch(const void* p) { __builtin_prefetch(p, 1, 1); }
+    """
+    float gftx_dot(const float* a, const float* b, int n) noexcept nogil
+    void gftx_axpy(float* y, float a, const float* x, int n) noexcept nogil
+    void gftx_scale(float* y, float a, int n) noexcept nogil
+    void gftx_pair_update(float* grad, float* out, const float* hidden, float alpha, int n) noexcept nogil
+    long long gftx_atomic_add(long long* p, long long v) noexcept nogil
+    long long gftx_atomic_load(const long long* p) noexcept nogil
+    void gftx_prefetch(const void* p) noexcept nogil
+
+# fastText's tables: sigmoid on [-8, 8] in 512 steps (clamped outside), log on (0, 1].
+DEF SIGMOID_TABLE_SIZE = 512
+DEF MAX_SIGMOID = 8
+DEF LOG_TABLE_SIZE = 512
+cdef float SIGMOID_TABLE[SIGMOID_TABLE_SIZE + 1]
+cdef float LOG_TABLE[LOG_TABLE_SIZE + 1]
+
+
+cdef void _init_tables() noexcept:
+    cdef int i
+    cdef double x
+    for i in range(SIGMOID_TABLE_SIZE + 1):
+        x = (i * 2.0 * MAX_SIGMOID) / SIGMOID_TABLE_SIZE - MAX_SIGMOID
+        SIGMOID_TABLE[i] = <float>(1.0 / (1.0 + exp(-x)))
+    for i in range(LOG_TABLE_SIZE + 1):
+        LOG_TABLE[i] = <float>log((i + 1e-5) / LOG_TABLE_SIZE)
+
+
+_init_tables()
+
+
+cdef inline float sigmoid(float x) noexcept nogil:
+    if x < -MAX_SIGMOID:
+        return 0.0
+    if x > MAX_SIGMOID:
+        return 1.0
+    return SIGMOID_TABLE[<int>((x + MAX_SIGMOID) * (SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2))]
+
+
+cdef inline float table_log(float x) noexcept nogil:
+    if x > 1.0:
+        return 0.0
+    return LOG_TABLE[<int>(x * LOG_TABLE_SIZE)]
+
+
+cdef inline uint64_t next_random(WorkerView* w) noexcept nogil:
+    # xorshift64*: fast, per thread, good enough for sampling and windows
+    w.rng ^= w.rng >> 12
+    w.rng ^= w.rng << 25
+    w.rng ^= w.rng >> 27
+    return w.rng * <uint64_t>2685821657736338717
+
+
+cdef inline float uniform01(WorkerView* w) noexcept nogil:
+    return (next_random(w) >> 40) * (1.0 / 16777216.0)
+
+
+cdef inline float* input_row(const ModelView* m, int32_t row) noexcept nogil:
+    if row < m.nwords:
+        return m.vocab + <int64_t>row * m.dim
+    return m.ngrams + (<int64_t>row - m.nwords) * m.dim
+
+
+# -- losses -------------------------------------------------------------------------------------
+
+cdef inline float binary_logistic(float* matrix, const ModelView* m, WorkerView* w, int64_t row, bint label,
+                                  float lr) noexcept nogil:
+    cdef float* out = matrix + row * m.dim
+    cdef float f = gftx_dot(out, w.hidden, m.dim)
+    if f != f:
+        w.nan_seen = True
+        return 0.0
+    cdef float score = sigmoid(f)
+    # Clamped scores still update (fastText); gensim skipped them in skip-gram and hs.
+    gftx_pair_update(w.grad, out, w.hidden, lr * (<float>label - score), m.dim)
+    if label:
+        return -table_log(score)
+    return -table_log(1.0 - score)
+
+
+cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
+    cdef float loss = binary_logistic(m.neg_output, m, w, target, True, lr)
+    cdef int k, attempt
+    cdef int32_t negative
+    for k in range(m.neg):
+        negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
+        if negative == target:
+            if not m.neg_redraw:
+                continue
+            attempt = 0
+            while negative == target and attempt < 64:  # bounded: a one-word table cannot hang
+                negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
+                attempt += 1
+            if negative == target:
+                continue
+        loss += binary_logistic(m.neg_output, m, w, negative, False, lr)
+    return loss
+
+
+cdef float hs_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
+    cdef float loss = 0.0
+    cdef int64_t k
+    for k in range(m.path_indptr[target], m.path_indptr[target + 1]):
+        loss += binary_logistic(m.output, m, w, m.path_nodes[k], m.path_codes[k] != 0, lr)
+    return loss
+
+
+cdef float hs_ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
+    # gensim allows both at once: two output matrices, one hidden vector
+    return hs_loss(m, w, target, lr) + ns_loss(m, w, target, lr)
+
+
+cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
+    cdef int64_t i
+    cdef float top = -1e30, total = 0.0, value, label
+    for i in range(m.nout):
+        value = gftx_dot(m.output + i * m.dim, w.hidden, m.dim)
+        if value != value:
+            w.nan_seen = True
+            return 0.0
+        w.scores[i] = value
+        if value > top:
+            top = value
+    for i in range(m.nout):
+        w.scores[i] = <float>exp(w.scores[i] - top)
+        total += w.scores[i]
+    for i in range(m.nout):
+        w.scores[i] /= total
+        label = 1.0 if i == target else 0.0
+        gftx_pair_update(w.grad, m.output + i * m.dim, w.hidden, lr * (label - w.scores[i]), m.dim)
+    return -table_log(w.scores[target])
+
+
+LOSSES = {"ns": 0, "hs": 1, "softmax": 2, "hs+ns": 3}
+cdef LossFn LOSS_FUNCTIONS[4]
+LOSS_FUNCTIONS[0] = ns_loss
+LOSS_FUNCTIONS[1] = hs_loss
+LOSS_FUNCTIONS[2] = softmax_loss
+LOSS_FUNCTIONS[3] = hs_ns_loss
+
+
+# -- context models -------------------------------------------------------------------------------
+
+cdef inline int draw_window(const ModelView* m, WorkerView* w) noexcept nogil:
+    if m.shrink_windows and m.window > 1:
+        return 1 + <int>(next_random(w) % <uint64_t>m.window)
+    return m.window
+
+
+cdef inline void record(const ModelView* m, WorkerView* w, float loss) noexcept nogil:
+    if m.compute_loss:
+        w.loss += loss
+    w.examples += 1
+
+
+cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
+    cdef int dim = m.dim, b
+    cdef int64_t i, j, k, begin, end, lo, hi
+    cdef float scale, factor, loss
+    cdef int32_t word
+    for i in range(n):
+        b = draw_window(m, w)
+        word = ids[i]
+        begin = m.sub_indptr[word]
+        end = m.sub_indptr[word + 1]
+        if end == begin:
+            continue
+        lo = i - b if i >= b else 0
+        hi = i + b + 1 if i + b + 1 <= n else n
+        if hi - lo <= 1:
+            continue
+        memset(w.hidden, 0, dim * sizeof(float))
+        for k in range(begin, end):
+            gftx_axpy(w.hidden, 1.0, input_row(m, m.sub_ids[k]), dim)
+        scale = <float>(1.0 / <double>(end - begin))
+        gftx_scale(w.hidden, scale, dim)
+        memset(w.acc, 0, dim * sizeof(float))
+        factor = m.dup_factor[word]
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            memset(w.grad, 0, dim * sizeof(float))
+            loss = m.loss(m, w, ids[j], lr)
+            if w.nan_seen:
+                return
+            record(m, w, loss)
+            gftx_axpy(w.hidden, factor, w.grad, dim)
+            gftx_axpy(w.acc, 1.0, w.grad, dim)
+        for k in range(begin, end):
+            gftx_axpy(input_row(m, m.sub_ids[k]), 1.0, w.acc, dim)
+        if i + 1 < n:
+            gftx_prefetch(input_row(m, m.sub_ids[m.sub_indptr[ids[i + 1]]]))
+
+
+cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
+    cdef int dim = m.dim, b
+    cdef int64_t i, j, k, count, need, lo, hi
+    cdef float loss
+    cdef int32_t* grown
+    for i in range(n):
+        b = draw_window(m, w)
+        lo = i - b if i >= b else 0
+        hi = i + b + 1 if i + b + 1 <= n else n
+        need = 0
+        for j in range(lo, hi):
+            if j != i:
+                need += m.sub_indptr[ids[j] + 1] - m.sub_indptr[ids[j]]
+        if need == 0:
+            continue
+        if need > w.rows_cap:
+            grown = <int32_t*>realloc(w.rows, need * 2 * sizeof(int32_t))
+            if grown == NULL:
+                w.nan_seen = True  # out of memory: stop as for a numerical failure
+                return
+            w.rows = grown
+            w.rows_cap = need * 2
+        count = 0
+        memset(w.hidden, 0, dim * sizeof(float))
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            for k in range(m.sub_indptr[ids[j]], m.sub_indptr[ids[j] + 1]):
+                w.rows[count] = m.sub_ids[k]
+                gftx_axpy(w.hidden, 1.0, input_row(m, m.sub_ids[k]), dim)
+                count += 1
+        if m.cbow_mean:
+            gftx_scale(w.hidden, <float>(1.0 / <double>count), dim)
+        memset(w.grad, 0, dim * sizeof(float))
+        loss = m.loss(m, w, ids[i], lr)
+        if w.nan_seen:
+            return
+        record(m, w, loss)
+        if not m.cbow_mean:
+            # gensim's sum mode spreads the error over the summed rows; the mean mode does not
+            gftx_scale(w.grad, <float>(1.0 / <double>count), dim)
+        for k in range(count):
+            gftx_axpy(input_row(m, w.rows[k]), 1.0, w.grad, dim)
+
+
+cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
+    if m.sg:
+        sg_line(m, w, ids, n, lr)
+    else:
+        cbow_line(m, w, ids, n, lr)
+
+
+cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t n) noexcept nogil:
+    """Drop frequent words in place; returns the number kept."""
+    cdef int64_t i, kept = 0
+    if m.keep_prob == NULL:
+        return n
+    for i in range(n):
+        if m.keep_prob[ids[i]] >= 1.0 or uniform01(w) < m.keep_prob[ids[i]]:
+            ids[kept] = ids[i]
+            kept += 1
+    return kept
+
+
+# -- Python-facing objects ----------------------------------------------------------------------------
+
+def duplicate_factors(const int64_t[::1] indptr, const int32_t[::1] ids):
+    """Per word: sum of squared multiplicities of its subword ids divided by their number."""
+    cdef Py_ssize_t nwords = indptr.shape[0] - 1, word, a, b, c
+    out = np.ones(nwords, dtype=np.float32)
+    cdef float[::1] view = out
+    cdef int64_t total, mult
+    with nogil:
+        for word in range(nwords):
+            total = 0
+            for a in range(indptr[word], indptr[word + 1]):
+                mult = 0
+                for b in range(indptr[word], indptr[word + 1]):
+                    if ids[b] == ids[a]:
+                        mult += 1
+                total += mult  # each occurrence contributes its multiplicity: sum_k m_k^2
+            if indptr[word + 1] > indptr[word]:
+                view[word] = <float>(<double>total / <double>(indptr[word + 1] - indptr[word]))
+    return out
+
+
+cdef float* _ptr(object array, object dtype, str name, list keep) except? NULL:
+    if array is None:
+        return NULL
+    arr = np.asarray(array)
+    if arr.dtype != dtype or not arr.flags.c_contiguous:
+        raise ValueError(f"{name} must be a C-contiguous {np.dtype(dtype).name} array")
+    keep.append(arr)
+    return <float*>cnp.PyArray_DATA(arr)
+
+
+cdef class KernelModel:
+    """Raw view of a model's matrices and training tables for the kernels.
+
+    Parameters
+    ----------
+    vocab, ngrams : float32 arrays (nwords x dim, nbuckets x dim)
+        Input matrices, updated in place; must be writeable.
+    output : float32 array
+        Output matrix: hs internal nodes, softmax words, or negative sampling's words when
+        ``neg_output`` is not given.
+    neg_output : float32 array, optional
+        Negative sampling's output matrix when the loss is ``'hs+ns'``.
+    sub_indptr, sub_ids : int64 / int32 arrays
+        Subword CSR in fastText ids (see :class:`~gensim_ftx.keyedvectors.FastTextKeyedVectors`).
+    loss : {'ns', 'hs', 'softmax'}
+    """
+
+    def __init__(self, vocab, ngrams, output, sub_indptr, sub_ids, *, str loss, neg_output=None, int neg=5,
+                 neg_table=None,
+                 bint neg_redraw=True, path_indptr=None, path_nodes=None, path_codes=None, bint sg=True,
+                 int window=5, bint shrink_windows=True, bint cbow_mean=True,
+                 keep_prob=None, bint compute_loss=False):
+        keep = []
+        if neg_output is None:
+            neg_output = output
+        for name, arr in (("vocab", vocab), ("ngrams", ngrams), ("output", output), ("neg_output", neg_output)):
+            if not np.asarray(arr).flags.writeable:
+                raise ValueError(f"{name} matrix is read-only (memory-mapped with mmap='r'?); "
+                                 f"load with mmap=None or 'c' to train")
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {sorted(LOSSES)}")
+        vocab = np.asarray(vocab)
+        ngrams = np.asarray(ngrams)
+        output = np.asarray(output)
+        neg_output = np.asarray(neg_output)
+        dim = vocab.shape[1]
+        if ngrams.shape[1] != dim or output.shape[1] != dim or neg_output.shape[1] != dim:
+            raise ValueError("vocab, ngrams and output matrices differ in width")
+        self.view.vocab = _ptr(vocab, np.float32, "vocab", keep)
+        self.view.ngrams = _ptr(ngrams, np.float32, "ngrams", keep) if len(ngrams) else NULL
+        self.view.nwords = vocab.shape[0]
+        self.view.nngrams = ngrams.shape[0]
+        self.view.dim = dim
+        self.view.output = _ptr(output, np.float32, "output", keep)
+        self.view.neg_output = _ptr(neg_output, np.float32, "neg_output", keep)
+        self.view.nout = output.shape[0]
+        indptr = np.ascontiguousarray(sub_indptr, dtype=np.int64)
+        ids = np.ascontiguousarray(sub_ids, dtype=np.int32)
+        if len(indptr) != vocab.shape[0] + 1:
+            raise ValueError(f"subword table covers {len(indptr) - 1} words, vocab has {vocab.shape[0]}")
+        if len(ids) and (ids.min() < 0 or ids.max() >= vocab.shape[0] + ngrams.shape[0]):
+            raise ValueError("subword ids fall outside the input matrices")
+        factors = duplicate_factors(indptr, ids)
+        keep += [indptr, ids, factors]
+        self.view.sub_indptr = <const int64_t*>cnp.PyArray_DATA(indptr)
+        self.view.sub_ids = <const int32_t*>cnp.PyArray_DATA(ids)
+        self.view.dup_factor = <const float*>cnp.PyArray_DATA(factors)
+        self.view.loss = LOSS_FUNCTIONS[LOSSES[loss]]
+        self.view.neg = neg
+        self.view.neg_redraw = neg_redraw
+        if "ns" in loss:
+            table = np.ascontiguousarray(neg_table, dtype=np.int32)
+            if neg > 0 and (len(table) == 0 or table.min() < 0 or table.max() >= neg_output.shape[0]):
+                raise ValueError("negative-sampling table is empty or points outside the output matrix")
+            keep.append(table)
+            self.view.neg_table = <const int32_t*>cnp.PyArray_DATA(table)
+            self.view.neg_table_size = len(table)
+        if "hs" in loss:
+            pind = np.ascontiguousarray(path_indptr, dtype=np.int64)
+            nodes = np.ascontiguousarray(path_nodes, dtype=np.int32)
+            codes = np.ascontiguousarray(path_codes, dtype=np.uint8)
+            if len(pind) != vocab.shape[0] + 1 or (len(nodes) and nodes.max() >= output.shape[0]):
+                raise ValueError("hierarchical-softmax paths do not match the vocabulary/output matrix")
+            keep += [pind, nodes, codes]
+            self.view.path_indptr = <const int64_t*>cnp.PyArray_DATA(pind)
+            self.view.path_nodes = <const int32_t*>cnp.PyArray_DATA(nodes)
+            self.view.path_codes = <const uint8_t*>cnp.PyArray_DATA(codes)
+        if loss == "softmax" and output.shape[0] < vocab.shape[0]:
+            raise ValueError("softmax needs one output row per word")
+        self.view.sg = sg
+        self.view.window = max(window, 0)
+        self.view.shrink_windows = shrink_windows
+        self.view.cbow_mean = cbow_mean
+        if keep_prob is not None:
+            probs = np.ascontiguousarray(keep_prob, dtype=np.float32)
+            if len(probs) != vocab.shape[0]:
+                raise ValueError("keep_prob needs one entry per word")
+            keep.append(probs)
+            self.view.keep_prob = <const float*>cnp.PyArray_DATA(probs)
+        else:
+            self.view.keep_prob = NULL
+        self.view.compute_loss = compute_loss
+        self._keep = keep
+
+    @property
+    def dim(self):
+        return self.view.dim
+
+    @property
+    def nout(self):
+        return self.view.nout
+
+
+cdef class Worker:
+    """One training thread's scratch vectors, random state and loss tally."""
+
+    def __cinit__(self, KernelModel model, uint64_t seed):
+        cdef int dim = model.view.dim
+        self._keep = np.zeros(3 * dim + (model.view.nout if model.view.loss == softmax_loss else 0),
+                              dtype=np.float32)
+        cdef float* base = <float*>cnp.PyArray_DATA(self._keep)
+        self.view.hidden = base
+        self.view.grad = base + dim
+        self.view.acc = base + 2 * dim
+        self.view.scores = base + 3 * dim
+        self.view.rows_cap = 4096
+        self.view.rows = <int32_t*>malloc(self.view.rows_cap * sizeof(int32_t))
+        if self.view.rows == NULL:
+            raise MemoryError()
+        # splitmix64 of the seed so that nearby seeds give unrelated streams; never zero
+        cdef uint64_t z = seed + <uint64_t>0x9E3779B97F4A7C15
+        z = (z ^ (z >> 30)) * <uint64_t>0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) * <uint64_t>0x94D049BB133111EB
+        self.view.rng = (z ^ (z >> 31)) | 1
+        self.view.loss = 0.0
+        self.view.examples = 0
+        self.view.nan_seen = False
+
+    def __dealloc__(self):
+        free(self.view.rows)
+
+    @property
+    def nan_seen(self) -> bool:
+        return self.view.nan_seen
+
+    def take_loss(self):
+        """Return and reset ``(loss sum, examples)`` accumulated since the last call."""
+        result = (self.view.loss, self.view.examples)
+        self.view.loss = 0.0
+        self.view.examples = 0
+        return result
+
+    def train_batch(self, KernelModel model, const int32_t[::1] ids, const int64_t[::1] bounds,
+                    double alpha, double alpha_step, double min_alpha, long long[::1] stop):
+        """Train on sentences ``ids[bounds[k]:bounds[k+1]]`` (GIL released).
+
+        The learning rate starts at ``alpha`` and falls by ``alpha_step`` per word (not below
+        ``min_alpha``). Returns ``(effective_words, words)``: words kept by subsampling, words seen.
+        """
+        cdef Py_ssize_t nsent = bounds.shape[0] - 1, s
+        cdef int64_t start, length, kept, effective = 0, seen = 0
+        cdef int64_t longest = 0
+        for s in range(nsent):
+            longest = max(longest, bounds[s + 1] - bounds[s])
+        scratch = np.empty(max(longest, 1), dtype=np.int32)
+        cdef int32_t[::1] buf = scratch
+        cdef double lr
+        if ids.shape[0] and (np.min(ids) < 0 or np.max(ids) >= model.view.nwords):
+            raise ValueError("word ids outside the vocabulary")
+        with nogil:
+            for s in range(nsent):
+                if stop[0]:
+                    break
+                start = bounds[s]
+                length = bounds[s + 1] - start
+                if length == 0:
+                    continue
+                memcpy(&buf[0], &ids[start], length * sizeof(int32_t))
+                kept = subsample(&model.view, &self.view, &buf[0], length)
+                lr = alpha - alpha_step * seen
+                if lr < min_alpha:
+                    lr = min_alpha
+                train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
+                if self.view.nan_seen:
+                    break
+                effective += kept
+                seen += length
+        return effective, seen
+
+    def train_shard(self, KernelModel model, ShardReader reader, long long[::1] counter, long long budget,
+                    double alpha, double min_alpha, Py_ssize_t max_line, long long[::1] stop):
+        """Train on every line of ``reader`` (GIL released), with a learning rate set per line
+        from the shared word ``counter`` (``alpha`` at 0 to ``min_alpha`` at ``budget``).
+
+        Returns ``(lines, effective_words, words, raw_tokens)``.
+        """
+        scratch = np.empty(max(max_line, 1), dtype=np.int32)
+        cdef int32_t[::1] buf = scratch
+        cdef Py_ssize_t n
+        cdef long long raw = 0, done
+        cdef int64_t kept, lines = 0, effective = 0, seen = 0
+        cdef double lr, progress
+        with nogil:
+            while not stop[0]:
+                n = reader.next_line(&buf[0], max_line, &raw)
+                if n < 0:
+                    break
+                lines += 1
+                if n == 0:
+                    continue
+                done = gftx_atomic_add(&counter[0], n) - n
+                progress = (<double>done) / budget if budget > 0 else 1.0
+                lr = alpha + (min_alpha - alpha) * progress
+                if lr < min_alpha:
+                    lr = min_alpha
+                kept = subsample(&model.view, &self.view, &buf[0], n)
+                train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
+                if self.view.nan_seen:
+                    break
+                effective += kept
+                seen += n
+        return lines, effective, seen, raw
+
+
+def encode_sentences(list sentences, dict key_to_index, int eos_id=-1, Py_ssize_t max_line=10000):
+    """Turn token lists into word ids for :meth:`Worker.train_batch`.
+
+    Unknown tokens are dropped; ``eos_id`` >= 0 is appended to every sentence; sentences longer
+    than ``max_line`` ids are split. Returns ``(ids, bounds, raw_words)`` where ``raw_words``
+    counts every token given (plus the end-of-sentence tokens).
+    """
+    cdef list ids = []
+    cdef list bounds = [0]
+    cdef Py_ssize_t raw = 0, since_bound = 0
+    cdef object index
+    for sentence in sentences:
+        for token in sentence:
+            raw += 1
+            index = key_to_index.get(token)
+            if index is None:
+                continue
+            ids.append(index)
+            since_bound += 1
+            if since_bound == max_line:
+                bounds.append(len(ids))
+                since_bound = 0
+        if eos_id >= 0:
+            raw += 1
+            ids.append(eos_id)
+            since_bound += 1
+        if since_bound:
+            bounds.append(len(ids))
+            since_bound = 0
+    return np.asarray(ids, dtype=np.int32), np.asarray(bounds, dtype=np.int64), raw

@@ -1,0 +1,108 @@
+"""fastText's Python entry point, ``train_unsupervised``, with fastText's argument names and defaults."""
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+from gensim.models.keyedvectors import KeyedVectors
+
+from .io.fbbin import FacebookArgs
+from .model import FastText
+
+logger = logging.getLogger(__name__)
+
+_MODELS = {"skipgram": 1, "cbow": 0}
+_LOSSES = ("ns", "hs", "softmax")
+
+
+def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, dim: int = 100, ws: int = 5,
+                       epoch: int = 5, minCount: int = 5, minCountLabel: int = 0, minn: int = 3, maxn: int = 6,
+                       neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
+                       thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
+                       verbose: int = 2, pretrainedVectors: str = "", seed: int = 0) -> FastText:
+    """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
+
+    The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
+    negative sampling, learning rate falling to 0, lines of at most 1024 words) and its defaults,
+    on gensim_ftx's kernels, and is returned as a :class:`gensim_ftx.FastText`:
+    ``model.wv[word]``, ``save_facebook_model(model, 'x.bin')`` and gensim's API all work.
+
+    Parameters
+    ----------
+    input : str
+        Training file, one sentence per line, tokens separated by whitespace.
+    model : {'skipgram', 'cbow'}
+    lr, dim, ws, epoch, minCount, minn, maxn, neg, bucket, t, seed
+        As in fastText.
+    loss : {'ns', 'hs', 'softmax'}
+    thread : int, optional
+        Worker threads (default: all cores but one, at least one).
+    lrUpdateRate, wordNgrams, minCountLabel, label
+        Recorded in the model's arguments (written to ``.bin``); they do not change unsupervised training.
+    verbose : int
+        0 silences gensim_ftx's INFO logging during training.
+    pretrainedVectors : str
+        A ``.vec`` file: its words join the dictionary and their rows start from its vectors.
+
+    Returns
+    -------
+    FastText
+    """
+    if model not in _MODELS:
+        raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
+    if loss not in _LOSSES:
+        raise ValueError(f"loss must be one of {_LOSSES} for unsupervised training, got {loss!r}")
+    if not os.path.exists(input):
+        raise FileNotFoundError(f"training file not found: {input}")
+    workers = thread if thread is not None else max(1, (os.cpu_count() or 2) - 1)
+    if workers < 1:
+        raise ValueError(f"thread must be >= 1, got {thread}")
+    quiet = verbose == 0
+    package_logger = logging.getLogger("gensim_ftx")
+    previous = package_logger.level
+    if quiet:
+        package_logger.setLevel(logging.WARNING)
+    try:
+        ft = FastText(
+            sg=_MODELS[model], hs=int(loss == "hs"), negative=neg if loss == "ns" else 0, vector_size=dim,
+            alpha=lr, min_alpha=0.0, window=ws, min_count=minCount, sample=t, seed=seed, workers=workers,
+            epochs=epoch, min_n=minn, max_n=maxn, bucket=bucket, semantics="fasttext", loss=loss,
+        )
+        ft.scan_vocab(corpus_file=input)
+        if pretrainedVectors:
+            vectors = _read_pretrained(pretrainedVectors, dim)
+            _add_pretrained_words(ft, vectors, minCount)
+        else:
+            ft.prepare_vocab()
+        ft.prepare_weights()
+        if pretrainedVectors:
+            rows = [ft.wv.key_to_index[w] for w in vectors.index_to_key]
+            ft.wv.vectors_vocab[rows] = vectors.vectors
+            ft.wv.adjust_vectors()
+        ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
+                                  loss=1 if loss == "hs" else (2 if loss == "ns" else 3), model=2 if ft.sg else 1,
+                                  bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t)
+        ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch)
+    finally:
+        package_logger.setLevel(previous)
+    return ft
+
+
+def _read_pretrained(path: str, dim: int) -> KeyedVectors:
+    vectors = KeyedVectors.load_word2vec_format(path, binary=False, unicode_errors="backslashreplace")
+    if vectors.vector_size != dim:
+        raise ValueError(f"{path}: pretrained vectors have dimension {vectors.vector_size}, but dim is {dim}")
+    return vectors
+
+
+def _add_pretrained_words(ft: FastText, vectors: KeyedVectors, min_count: int) -> None:
+    """fastText adds every pretrained word to the thresholded dictionary with one more count."""
+    kept = {w: c for w, c in ft.raw_vocab.items() if c >= min_count}
+    for word in vectors.index_to_key:
+        kept[word] = kept.get(word, 0) + 1
+    ft.raw_vocab = kept
+    ft.prepare_vocab(min_count=1)
+    ft.min_count = min_count
+    if not np.isfinite(vectors.vectors).all():
+        raise ValueError("pretrained vectors contain NaN or infinity")

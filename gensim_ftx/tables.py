@@ -1,0 +1,111 @@
+"""Training tables derived from the vocabulary: subsampling, negative sampling, Huffman paths.
+
+Each function implements one rule, for the two semantics the trainer offers (gensim's and
+fastText's); :class:`Semantics` says which rule applies.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .huffman import build_tree
+
+NEGATIVE_TABLE_SIZE = 10_000_000
+
+
+@dataclass(frozen=True)
+class Semantics:
+    """Where gensim's and fastText's training differ (REFERENCE.md §7).
+
+    Attributes
+    ----------
+    name : str
+        ``'gensim'`` or ``'fasttext'``.
+    eos : bool
+        Newlines of a corpus file are the token ``</s>``, trained like a word.
+    max_line : int
+        Longest line (in in-vocabulary tokens) handed to a kernel; longer ones are split.
+    negative_redraw : bool
+        A negative equal to the target is drawn again (fastText) instead of skipped (gensim).
+    subsampling : str
+        ``'gensim'``: threshold on retained words; ``'fasttext'``: ``sqrt(t/f) + t/f`` with ``f``
+        relative to all tokens read.
+    """
+
+    name: str
+    eos: bool
+    max_line: int
+    negative_redraw: bool
+    subsampling: str
+
+
+GENSIM = Semantics("gensim", eos=False, max_line=10000, negative_redraw=False,
+                   subsampling="gensim")
+FASTTEXT = Semantics("fasttext", eos=True, max_line=1024, negative_redraw=True,
+                     subsampling="fasttext")
+SEMANTICS = {s.name: s for s in (GENSIM, FASTTEXT)}
+
+
+def keep_probabilities(counts: np.ndarray, sample: float, rule: str, ntokens: int | None = None) -> np.ndarray | None:
+    """Probability of keeping each word when subsampling, or None when nothing is dropped.
+
+    Parameters
+    ----------
+    counts : int array
+        Word counts.
+    sample : float
+        gensim's ``sample`` / fastText's ``t``.
+    rule : {'gensim', 'fasttext'}
+        gensim: ``(sqrt(c / T) + 1) * T / c`` with ``T = sample * sum(counts)`` (``sample >= 1``:
+        an absolute count). fastText: ``sqrt(t / f) + t / f`` with ``f = c / ntokens``.
+    ntokens : int, optional
+        fastText's token total (all tokens read, including dropped words); defaults to the sum.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if not sample or len(counts) == 0:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if rule == "fasttext":
+            freq = counts / float(ntokens or counts.sum())
+            keep = np.sqrt(sample / freq) + sample / freq
+        else:
+            total = counts.sum()
+            threshold = sample * total if sample < 1.0 else sample * (3 + np.sqrt(5)) / 2
+            keep = (np.sqrt(counts / threshold) + 1) * (threshold / counts)
+    keep = np.where(np.isfinite(keep), np.minimum(keep, 1.0), 1.0).astype(np.float32)
+    return None if keep.min() >= 1.0 else keep
+
+
+def negative_table(counts: np.ndarray, power: float, size: int = NEGATIVE_TABLE_SIZE) -> np.ndarray:
+    """fastText's unigram table: word i appears ``ceil(count_i^power / Z * size)`` times."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if len(counts) == 0:
+        return np.zeros(0, dtype=np.int32)
+    weights = np.where(counts > 0, counts, 0.0) ** power
+    total = weights.sum()
+    if not np.isfinite(total) or total <= 0:
+        weights = np.ones_like(counts)
+        total = weights.sum()
+    repeats = np.ceil(weights / total * size).astype(np.int64)
+    return np.repeat(np.arange(len(counts), dtype=np.int32), repeats)
+
+
+def huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """fastText's Huffman tree as a CSR of (output row, code) per word, leaf to root.
+
+    ``counts`` is sorted in descending order first if it is not, as fastText's tree assumes.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    order = np.argsort(-counts, kind="stable")
+    codes, points = build_tree(counts[order])
+    lengths = np.zeros(len(counts), dtype=np.int64)
+    lengths[order] = [len(c) for c in codes]
+    indptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    nodes = np.empty(indptr[-1], dtype=np.int32)
+    bits = np.empty(indptr[-1], dtype=np.uint8)
+    for rank, word in enumerate(order):
+        nodes[indptr[word]:indptr[word + 1]] = points[rank]
+        bits[indptr[word]:indptr[word + 1]] = codes[rank]
+    return indptr, nodes, bits

@@ -1,0 +1,191 @@
+"""Glue between gensim's training loop and the Cython kernels.
+
+:func:`build_engine` turns a model into a :class:`~gensim_ftx._kernels.KernelModel` (matrices
+plus the tables of :mod:`gensim_ftx.tables`); :func:`train_corpus_file_epoch` runs one epoch over
+a corpus file with one thread per byte range, all sharing one word counter so the learning rate
+falls linearly over the whole run, as in fastText.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._corpus import ShardReader, WordTable
+from ._kernels import KernelModel, Worker
+from .tables import SEMANTICS, Semantics, huffman_paths, keep_probabilities, negative_table
+
+logger = logging.getLogger(__name__)
+
+REAL = np.float32
+
+
+@dataclass
+class TrainingRun:
+    """State shared by the threads of one ``train()`` call."""
+
+    kernel: KernelModel
+    semantics: Semantics
+    alpha: float
+    min_alpha: float
+    budget: int                      # words (all epochs) over which alpha falls to min_alpha
+    counter: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    stop: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    seed: int = 1
+    serial: int = 0
+    table: WordTable | None = None
+    nan_seen: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def new_worker(self) -> Worker:
+        with self.lock:
+            self.serial += 1
+            return Worker(self.kernel, (self.seed << 20) + self.serial)
+
+    def alpha_step(self) -> float:
+        return (self.alpha - self.min_alpha) / self.budget if self.budget > 0 else 0.0
+
+
+def effective_loss(model) -> str:
+    """The kernel loss for ``model``: softmax, or hs / ns / both as gensim's flags say."""
+    if getattr(model, "loss", None) == "softmax":
+        return "softmax"
+    if model.hs and model.negative:
+        return "hs+ns"
+    if model.hs:
+        return "hs"
+    if model.negative:
+        return "ns"
+    raise ValueError("set hs=1, negative > 0 or loss='softmax': with none of them there is nothing to train")
+
+
+def _writeable(array: np.ndarray, name: str) -> np.ndarray:
+    if array.dtype != REAL or not array.flags.c_contiguous:
+        raise ValueError(f"{name} must be a C-contiguous float32 matrix to train in place")
+    if not array.flags.writeable:
+        raise ValueError(f"{name} is read-only (a model loaded with mmap='r'); load it with mmap=None or 'c'")
+    return array
+
+
+def _zeros_if_missing(model, name: str, rows: int) -> np.ndarray:
+    current = getattr(model, name, None)
+    if current is None or current.shape != (rows, model.layer1_size):
+        grown = np.zeros((rows, model.layer1_size), dtype=REAL)
+        if current is not None:
+            keep = min(rows, len(current))
+            grown[:keep] = current[:keep]
+        setattr(model, name, grown)
+    return getattr(model, name)
+
+
+def build_engine(model, compute_loss: bool) -> TrainingRun:
+    """Build the kernel view and tables for one ``train()`` call of ``model``."""
+    semantics = SEMANTICS[getattr(model, "semantics", "gensim")]
+    wv = model.wv
+    wv._ensure_subwords()
+    nwords = len(wv.index_to_key)
+    counts = np.asarray(wv.expandos["count"], dtype=np.int64)[:nwords]
+    loss = effective_loss(model)
+    output = neg_output = None
+    paths = (None, None, None)
+    if "hs" in loss:
+        output = _zeros_if_missing(model, "syn1", nwords)
+        paths = huffman_paths(counts)
+    if "ns" in loss:
+        neg_output = _zeros_if_missing(model, "syn1neg", nwords)
+        if output is None:
+            output = neg_output
+    if loss == "softmax":
+        output = _zeros_if_missing(model, "syn1out", nwords)
+    power = 0.5 if semantics.name == "fasttext" else float(model.ns_exponent)
+    ntokens = getattr(model, "fasttext_ntokens", None) if semantics.subsampling == "fasttext" else None
+    kernel = KernelModel(
+        _writeable(wv.vectors_vocab, "vectors_vocab"), _writeable(wv.vectors_ngrams, "vectors_ngrams"),
+        _writeable(output, "output matrix"), wv.subword_indptr, wv.subword_ids,
+        loss=loss, neg_output=None if neg_output is None else _writeable(neg_output, "syn1neg"),
+        neg=int(model.negative), neg_table=negative_table(counts, power) if "ns" in loss else None,
+        neg_redraw=semantics.negative_redraw,
+        path_indptr=paths[0], path_nodes=paths[1], path_codes=paths[2],
+        sg=bool(model.sg), window=int(model.window), shrink_windows=bool(model.shrink_windows),
+        cbow_mean=bool(model.cbow_mean),
+        keep_prob=keep_probabilities(counts, model.sample, semantics.subsampling, ntokens),
+        compute_loss=compute_loss,
+    )
+    return TrainingRun(kernel=kernel, semantics=semantics, alpha=float(model.alpha),
+                       min_alpha=float(model.min_alpha), budget=0, seed=int(model.seed))
+
+
+def word_table(wv) -> WordTable:
+    """Bytes -> id table of the vocabulary, for reading corpus files without the GIL."""
+    raw = wv.raw_keys or {}
+    return WordTable([raw[w] if w in raw else w.encode(wv.encoding, errors="replace") for w in wv.index_to_key])
+
+
+def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cur_epoch: int,
+                            report_delay: float = 1.0) -> tuple[int, int, int, float, float]:
+    """One epoch over ``corpus_file`` with ``workers`` threads, one byte range each.
+
+    Returns ``(effective_words, raw_words, lines, loss, elapsed)``; raises ``KeyboardInterrupt`` after
+    stopping the threads cleanly.
+    """
+    size = os.path.getsize(corpus_file)
+    bounds = [size * k // workers for k in range(workers + 1)]
+    results: list = [None] * workers
+    errors: list = []
+    max_line = run.semantics.max_line
+
+    def work(k: int) -> None:
+        try:
+            reader = ShardReader(corpus_file, run.table, bounds[k], bounds[k + 1], eos=run.semantics.eos,
+                                 max_line_tokens=max_line)
+            worker = run.new_worker()
+            counts = worker.train_shard(run.kernel, reader, run.counter, run.budget, run.alpha, run.min_alpha,
+                                        max_line, run.stop)
+            results[k] = counts + (worker.take_loss()[0],)
+            if worker.nan_seen:
+                run.nan_seen = True
+                run.stop[0] = 1
+        except BaseException as err:  # surfaced in the calling thread
+            errors.append(err)
+            run.stop[0] = 1
+
+    threads = [threading.Thread(target=work, args=(k,), daemon=True, name=f"gensim_ftx-{k}") for k in range(workers)]
+    start = time.perf_counter()
+    start_count = int(run.counter[0])
+    for thread in threads:
+        thread.start()
+    try:
+        next_report = start + report_delay
+        while any(t.is_alive() for t in threads):
+            for thread in threads:
+                thread.join(timeout=0.05)
+            now = time.perf_counter()
+            if now >= next_report:
+                next_report = now + report_delay
+                done = int(run.counter[0])
+                rate = (done - start_count) / max(now - start, 1e-9)
+                logger.info("EPOCH %i - PROGRESS: at %.2f%% of words, %.0f words/s, alpha %.6f", cur_epoch,
+                            100.0 * done / max(run.budget, 1), rate, current_alpha(run))
+    except KeyboardInterrupt:
+        run.stop[0] = 1
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+    elapsed = time.perf_counter() - start
+    totals = np.zeros(5)
+    for result in results:
+        if result is not None:
+            totals += result
+    lines, effective, _, raw, loss = totals
+    return int(effective), int(raw), int(lines), float(loss), elapsed
+
+
+def current_alpha(run: TrainingRun) -> float:
+    progress = min(1.0, int(run.counter[0]) / run.budget) if run.budget else 1.0
+    return run.alpha + (run.min_alpha - run.alpha) * progress
