@@ -522,12 +522,15 @@ cdef class Worker:
         return effective, seen
 
     def train_shard(self, KernelModel model, ShardReader reader, long long[::1] counter, long long budget,
-                    double alpha, double min_alpha, Py_ssize_t max_line, long long[::1] stop):
+                    double alpha, double min_alpha, Py_ssize_t max_line, long long[::1] stop,
+                    double[::1] board=None):
         """Train on every line of ``reader`` (GIL released), with a learning rate set per line
         from the shared word ``counter`` (``alpha`` at 0 to ``min_alpha`` at ``budget``).
 
-        Returns ``(lines, effective_words, words, raw_tokens)``.
+        ``board``, if given, receives this worker's running ``(loss sum, examples)`` after each
+        line, for progress displays. Returns ``(lines, effective_words, words, raw_tokens)``.
         """
+        cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
         scratch = np.empty(max(max_line, 1), dtype=np.int32)
         cdef int32_t[::1] buf = scratch
         cdef Py_ssize_t n
@@ -553,6 +556,9 @@ cdef class Worker:
                     break
                 effective += kept
                 seen += n
+                if slot != NULL:
+                    slot[0] = self.view.loss
+                    slot[1] = <double>self.view.examples
         return lines, effective, seen, raw
 
 

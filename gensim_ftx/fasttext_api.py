@@ -20,7 +20,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                        epoch: int = 5, minCount: int = 5, minCountLabel: int = 0, minn: int = 3, maxn: int = 6,
                        neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
                        thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
-                       verbose: int = 2, pretrainedVectors: str = "", seed: int = 0) -> FastText:
+                       verbose: int = 2, pretrainedVectors: str = "", seed: int = 0, *,
+                       progress=None) -> FastText:
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
     The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
@@ -44,6 +45,9 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         0 silences gensim_ftx's INFO logging during training.
     pretrainedVectors : str
         A ``.vec`` file: its words join the dictionary and their rows start from its vectors.
+    progress : callable, keyword-only
+        Receives a :class:`gensim_ftx.trainer.Progress` about ten times a second (the CLI's
+        progress line is one).
 
     Returns
     -------
@@ -83,7 +87,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
                                   loss=1 if loss == "hs" else (2 if loss == "ns" else 3), model=2 if ft.sg else 1,
                                   bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t)
-        ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch)
+        ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
+                 progress=progress)
     finally:
         package_logger.setLevel(previous)
     return ft

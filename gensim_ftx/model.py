@@ -174,11 +174,17 @@ class FastText(gensim_fasttext.FastText):
 
     def train(self, corpus_iterable=None, corpus_file=None, total_examples=None, total_words=None,
               epochs=None, start_alpha=None, end_alpha=None, word_count=0,
-              queue_factor=2, report_delay=1.0, compute_loss=False, callbacks=(), **kwargs):
+              queue_factor=2, report_delay=1.0, compute_loss=False, callbacks=(), *, progress=None, **kwargs):
         """Train with gensim's loop and gensim_ftx's kernels; arguments as in gensim.
 
         With ``corpus_file``, ``total_words`` may be omitted (the vocabulary scan counted them).
         Ctrl-C stops the threads within a line and leaves a usable model before re-raising.
+
+        Parameters
+        ----------
+        progress : callable, keyword-only
+            With ``corpus_file``: called about ten times a second from the calling thread with a
+            :class:`gensim_ftx.trainer.Progress` (fraction done, words/s/thread, lr, average loss, ETA).
 
         Raises
         ------
@@ -197,6 +203,7 @@ class FastText(gensim_fasttext.FastText):
         run.budget = max(1, int(words_per_epoch * max(epochs_to_run or 0, 1)))
         if corpus_file is not None:
             run.table = trainer.word_table(self.wv)
+        run.progress = progress
         self._run = run
         self.wv.adjust_vectors()
         try:

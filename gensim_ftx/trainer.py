@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,9 @@ class TrainingRun:
     table: WordTable | None = None
     nan_seen: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
+    progress: Callable[[Progress], None] | None = None
+    started: float = field(default_factory=time.perf_counter)
+    loss_board: np.ndarray | None = None   # per thread: running (loss sum, examples)
 
     def new_worker(self) -> Worker:
         with self.lock:
@@ -48,6 +52,30 @@ class TrainingRun:
 
     def alpha_step(self) -> float:
         return (self.alpha - self.min_alpha) / self.budget if self.budget > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What a progress display shows, fastText style."""
+
+    fraction: float          # of all words of all epochs
+    words_per_sec_thread: float
+    alpha: float
+    loss: float              # average loss per example so far (nan before the first)
+    eta_seconds: float
+    epoch: int
+
+
+def report(run: TrainingRun, workers: int, epoch: int) -> Progress:
+    done = int(run.counter[0])
+    elapsed = max(time.perf_counter() - run.started, 1e-9)
+    fraction = min(1.0, done / run.budget) if run.budget else 1.0
+    loss = float("nan")
+    if run.loss_board is not None:
+        total, examples = run.loss_board.sum(axis=0)
+        loss = float(total / examples) if examples else float("nan")
+    eta = elapsed * (1 - fraction) / fraction if fraction > 0 else float("inf")
+    return Progress(fraction, done / elapsed / max(workers, 1), current_alpha(run), loss, eta, epoch)
 
 
 def effective_loss(model) -> str:
@@ -143,8 +171,9 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
             reader = ShardReader(corpus_file, run.table, bounds[k], bounds[k + 1], eos=run.semantics.eos,
                                  max_line_tokens=max_line)
             worker = run.new_worker()
+            board = run.loss_board[k] if run.loss_board is not None else None
             counts = worker.train_shard(run.kernel, reader, run.counter, run.budget, run.alpha, run.min_alpha,
-                                        max_line, run.stop)
+                                        max_line, run.stop, board)
             results[k] = counts + (worker.take_loss()[0],)
             if worker.nan_seen:
                 run.nan_seen = True
@@ -153,6 +182,10 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
             errors.append(err)
             run.stop[0] = 1
 
+    if run.loss_board is None or len(run.loss_board) != workers:
+        run.loss_board = np.zeros((workers, 2))
+    else:
+        run.loss_board[:] = 0  # loss of this epoch's workers; earlier epochs are in the model's total
     threads = [threading.Thread(target=work, args=(k,), daemon=True, name=f"gensim_ftx-{k}") for k in range(workers)]
     start = time.perf_counter()
     start_count = int(run.counter[0])
@@ -160,10 +193,14 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
         thread.start()
     try:
         next_report = start + report_delay
+        next_progress = start
         while any(t.is_alive() for t in threads):
             for thread in threads:
                 thread.join(timeout=0.05)
             now = time.perf_counter()
+            if run.progress is not None and now >= next_progress:
+                next_progress = now + 0.1
+                run.progress(report(run, workers, cur_epoch))
             if now >= next_report:
                 next_report = now + report_delay
                 done = int(run.counter[0])
