@@ -53,6 +53,11 @@ cdef extern from *:
         return __atomic_load_n(p, __ATOMIC_RELAXED);
     }
     static inline void gftx_prefetch(const void* p) { __builtin_prefetch(p, 1, 1); }
+    /* every cache line of a row: rows are 400 bytes at dim 100, the hardware fetches one line */
+    static inline void gftx_prefetch_row(const float* row, int n) {
+        const char* p = (const char*)row;
+        for (int off = 0; off < n * 4; off += 64) __builtin_prefetch(p + off, 1, 1);
+    }
     """
     float gftx_dot(const float* a, const float* b, int n) noexcept nogil
     void gftx_axpy(float* y, float a, const float* x, int n) noexcept nogil
@@ -61,6 +66,7 @@ cdef extern from *:
     long long gftx_atomic_add(long long* p, long long v) noexcept nogil
     long long gftx_atomic_load(const long long* p) noexcept nogil
     void gftx_prefetch(const void* p) noexcept nogil
+    void gftx_prefetch_row(const float* row, int n) noexcept nogil
 
 # fastText's tables: sigmoid on [-8, 8] in 512 steps (clamped outside), log on (0, 1].
 DEF SIGMOID_TABLE_SIZE = 512
@@ -133,21 +139,31 @@ cdef inline float binary_logistic(float* matrix, const ModelView* m, WorkerView*
 
 
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
-    cdef float loss = binary_logistic(m.neg_output, m, w, target, True, lr)
-    cdef int k, attempt
+    cdef int32_t negatives[32]
+    cdef int k, attempt, count, done = 0
     cdef int32_t negative
-    for k in range(m.neg):
-        negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
-        if negative == target:
-            if not m.neg_redraw:
-                continue
-            attempt = 0
-            while negative == target and attempt < 64:  # bounded: a one-word table cannot hang
-                negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
-                attempt += 1
+    gftx_prefetch_row(m.neg_output + <int64_t>target * m.dim, m.dim)
+    cdef float loss = binary_logistic(m.neg_output, m, w, target, True, lr)
+    while done < m.neg:
+        # Draw a batch of negatives and prefetch their rows first, so their cache misses overlap.
+        count = 0
+        for k in range(min(32, m.neg - done)):
+            negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
             if negative == target:
-                continue
-        loss += binary_logistic(m.neg_output, m, w, negative, False, lr)
+                if not m.neg_redraw:
+                    continue
+                attempt = 0
+                while negative == target and attempt < 64:  # bounded: a one-word table cannot hang
+                    negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
+                    attempt += 1
+                if negative == target:
+                    continue
+            negatives[count] = negative
+            count += 1
+            gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
+        done += 32
+        for k in range(count):
+            loss += binary_logistic(m.neg_output, m, w, negatives[k], False, lr)
     return loss
 
 
@@ -223,6 +239,10 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
         hi = i + b + 1 if i + b + 1 <= n else n
         if hi - lo <= 1:
             continue
+        if i + 1 < n:
+            # the next centre's rows load while this centre trains
+            for k in range(m.sub_indptr[ids[i + 1]], m.sub_indptr[ids[i + 1] + 1]):
+                gftx_prefetch_row(input_row(m, m.sub_ids[k]), dim)
         memset(w.hidden, 0, dim * sizeof(float))
         for k in range(begin, end):
             gftx_axpy(w.hidden, 1.0, input_row(m, m.sub_ids[k]), dim)
@@ -242,8 +262,7 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
             gftx_axpy(w.acc, 1.0, w.grad, dim)
         for k in range(begin, end):
             gftx_axpy(input_row(m, m.sub_ids[k]), 1.0, w.acc, dim)
-        if i + 1 < n:
-            gftx_prefetch(input_row(m, m.sub_ids[m.sub_indptr[ids[i + 1]]]))
+
 
 
 cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
