@@ -169,7 +169,7 @@ def print_table(table: list[dict], settings: dict) -> None:
         best = max(refs) if refs else None
         for e in (e for e in table if e["model"] == model):
 
-            def quality(field: str) -> str:
+            def quality(field: str, e: dict = e) -> str:
                 lo, hi = e[field + "_range"]
                 return f"{e[field]:.3f} ({lo:.3f}-{hi:.3f})" if e["runs"] > 1 else f"{e[field]:.3f}"
 
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(threads=args.threads, dim=args.dim, ws=5, epoch=args.epoch, neg=5, minn=3, maxn=6, t=1e-4,
                     lr=0.05, min_count=5)
     rows = []
-    for repeat in range(args.repeat):
+    for _ in range(args.repeat):
         for model in args.models:
             for system in args.systems:
                 row = run_one(system, model, corpus, settings, args.fasttext_bin, tokens)

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gzip
 import logging
+import lzma
 import os
+import zlib
 from collections.abc import Iterator
 
 import numpy as np
 import smart_open
 
 from .io.atomic import write_atomically
+from .io.errors import FacebookFormatError
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
 from .io.quant import QuantizedMatrix
 from .io.source import ByteSource
@@ -58,7 +62,12 @@ def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | Non
 def _read(path, encoding: str, full_model: bool, mmap: str | None) -> FacebookModelFile:
     with _open_source(path, mmap) as (src, local):
         logger.info("loading fastText model from %s", src.name)
-        return read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local)
+        try:
+            return read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local)
+        except (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as err:
+            # compressed input: the decompressor, not the model layout, found the damage
+            raise FacebookFormatError(src.name, "compressed data", src.offset,
+                                      f"{type(err).__name__}: {err}") from err
 
 
 def _keyed_vectors(mf: FacebookModelFile, encoding: str) -> FastTextKeyedVectors:
@@ -149,9 +158,11 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
     model.fb_args = args
     model.fb_version = mf.version
     model.supervised = args.supervised
-    if args.supervised:
+    if mf.nlabels or args.supervised:
+        # fastText makes any "__label__" token a label, in unsupervised models too
         model.labels = mf.words[mf.nwords:]
         model.label_counts = np.ascontiguousarray(mf.counts[mf.nwords:])
+        model.raw_labels = {i - mf.nwords: raw for i, raw in mf.raw_words.items() if i >= mf.nwords}
     model.corpus_total_words = mf.ntokens
     model.layer1_size = args.dim
     output = mf.dense_output()
@@ -209,16 +220,36 @@ def _model_output(model) -> np.ndarray:
 
 
 def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray):
-    """Saved quantised matrices when they still describe the model's vectors, else None."""
-    quantized = getattr(model, "_quantized", None)
-    if not quantized:
-        return None, None, None
-    q_in, q_out = quantized["input"], quantized["output"]
-    if q_in is not None and not np.array_equal(q_in.dequantize(), np.concatenate(input_parts)):
-        q_in = None
-    if q_out is not None and not np.array_equal(q_out.dequantize(), output):
-        q_out = None
-    return q_in, q_out, quantized["qout_flag"] if q_in is not None else False
+    """The quantised matrices to write back, and the ``qout`` flag byte.
+
+    A quantised matrix is written only while it still decodes to the model's vectors; fastText
+    reads the output as quantised only after a quantised input, so the flag follows.
+    """
+    saved = getattr(model, "_quantized", None) or {}
+    q_in, q_out = saved.get("input"), saved.get("output")
+    flag = bool(saved.get("qout_flag", False))
+    if q_in is None:
+        return None, None, flag  # a dense file keeps whatever flag byte it had
+    if not np.array_equal(q_in.dequantize(), np.concatenate(input_parts), equal_nan=True):
+        return None, None, False
+    if q_out is not None and not np.array_equal(q_out.dequantize(), output, equal_nan=True):
+        return q_in, None, False
+    return q_in, q_out, flag and q_out is not None
+
+
+def _check_shapes(model, args: FacebookArgs, nwords: int, nlabels: int, output: np.ndarray) -> None:
+    """Refuse to write matrices whose shapes fastText would misread."""
+    wv = model.wv
+    pruneidx = getattr(wv, "pruneidx", None)
+    expected = {
+        "vectors_vocab": (wv.vectors_vocab, nwords),
+        "vectors_ngrams": (wv.vectors_ngrams, args.bucket if pruneidx is None else len(pruneidx)),
+        "output matrix": (output, nlabels if args.model == 3 else nwords),
+    }
+    for name, (matrix, rows) in expected.items():
+        shape = getattr(matrix, "shape", None)
+        if shape is None or len(shape) != 2 or shape != (rows, args.dim):
+            raise ValueError(f"{name} has shape {shape}, expected {(rows, args.dim)} for fastText's layout")
 
 
 def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: int = 100, word_ngrams: int = 1,
@@ -240,14 +271,14 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
     lr_update_rate, word_ngrams : int, optional
         fastText arguments gensim does not track. The defaults (100, 1) keep the values of a
         model loaded from a file.
-    version : {'auto', 12, 11, None}, keyword-only
+    version : {'auto', None} or int, keyword-only
         File format version; ``'auto'`` keeps the version the model was loaded from (12 for new
-        models), None writes the signature-less pre-v11 layout.
+        models), None writes the signature-less pre-v11 layout. fastText reads 11 and 12.
     """
     if version == "auto":
         version = getattr(model, "fb_version", VERSION) if hasattr(model, "fb_args") else VERSION
-    if version not in (None, 11, VERSION):
-        raise ValueError(f"version must be 'auto', 12, 11 or None, got {version!r}")
+    if version is not None and not (isinstance(version, int) and 0 < version <= VERSION):
+        raise ValueError(f"version must be 'auto', None or 1..{VERSION}, got {version!r}")
     wv = model.wv
     args = _model_args(model, lr_update_rate, word_ngrams)
     nwords = len(wv.index_to_key)
@@ -262,8 +293,10 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
     types[nwords:] = 1
     raw_keys = getattr(wv, "raw_keys", None) or {}
     raw_words = {wv.key_to_index[k]: raw for k, raw in raw_keys.items() if k in wv.key_to_index}
+    raw_words.update({nwords + i: raw for i, raw in (getattr(model, "raw_labels", None) or {}).items()})
     input_parts = [wv.vectors_vocab, wv.vectors_ngrams]
     output = _model_output(model)
+    _check_shapes(model, args, nwords, len(labels), output)
     q_in, q_out, qout_flag = _quantized_matrices(model, input_parts, output)
     pruneidx = getattr(wv, "pruneidx", None)
     if pruneidx is not None and q_in is None and version is not None:

@@ -20,7 +20,8 @@ def build_tree(counts: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     if n == 0:
         return [], []
     size = 2 * n - 1
-    count = np.full(size, 1e15, dtype=np.float64)
+    # fastText marks unmerged nodes with 1e15; infinity cannot collide with a real count
+    count = np.full(size, np.inf, dtype=np.float64)
     count[:n] = counts
     parent = np.full(size, -1, dtype=np.int64)
     binary = np.zeros(size, dtype=np.uint8)

@@ -148,20 +148,23 @@ def _read_args(src: ByteSource, version: int | None, prefix: bytes) -> FacebookA
 
 
 def _validate_args(src: ByteSource, args: FacebookArgs, start: int) -> None:
+    tail = ["mode", "hash_count"] if args.mode is not None else []
+    offsets = {name: start + 4 * i for i, name in enumerate(list(_ARGS_HEAD) + tail + ["lr_update_rate", "t"])}
+
     def fail(name: str, problem: str) -> None:
-        index = _ARGS_HEAD.index(name) if name in _ARGS_HEAD else 11
-        raise src.error(f"args.{name}", problem, start + 4 * index)
+        raise src.error(f"args.{name}", problem, offsets[name])
 
     if not 0 < args.dim <= MAX_DIM:
         fail("dim", f"dimension {args.dim} outside 1..{MAX_DIM}")
+    for name in ("ws", "epoch", "min_count", "neg", "minn", "maxn"):
+        if getattr(args, name) < 0:
+            fail(name, f"negative value {getattr(args, name)}")
     if args.loss not in LOSSES:
         fail("loss", f"unknown loss {args.loss} (expected 1..4: hs, ns, softmax, ova)")
     if args.model not in MODELS:
         fail("model", f"unknown model {args.model} (expected 1..3: cbow, sg, sup)")
     if args.bucket < 0:
         fail("bucket", f"negative bucket count {args.bucket}")
-    if args.minn < 0 or args.maxn < 0:
-        fail("minn", f"negative n-gram length (minn={args.minn}, maxn={args.maxn})")
     if not math.isfinite(args.t):
         fail("t", f"sampling threshold {args.t} is not finite")
 

@@ -90,7 +90,12 @@ class ByteSource:
         dt = np.dtype(dtype)
         nbytes = count * dt.itemsize
         self.check_fits(nbytes, field)
-        out = np.empty(count, dtype=dt)
+        try:
+            out = np.empty(count, dtype=dt)
+        except (MemoryError, ValueError) as err:
+            # only reachable for streams of unknown size: files are checked against their size
+            raise self.error(field, f"declares {nbytes} bytes, more than can be allocated "
+                             f"(corrupt or truncated file?)") from err
         self.readinto_exact(memoryview(out).cast("B"), field)
         return out
 

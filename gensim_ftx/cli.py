@@ -1,0 +1,894 @@
+"""fastText's command line on gensim_ftx: ``gensim-ftx skipgram -input data.txt -output model``.
+
+The commands and flags are those of Facebook's ``fasttext`` binary (``src/main.cc``, ``src/args.cc``),
+and so are the outputs: ``model.bin`` for ``fasttext.load_model``, ``model.vec`` and ``model.output``
+in fastText's text format, and the query commands print what fastText prints. Training runs on
+:func:`gensim_ftx.train_unsupervised`; models are read and written by :mod:`gensim_ftx.facebook`.
+
+Exit status: 0 on success, 1 on input errors (a file that cannot be read or written, a malformed
+model), 2 on usage errors (one line on stderr), 130 when interrupted.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, BinaryIO
+
+import numpy as np
+
+if TYPE_CHECKING:  # the package imports gensim: only load it when a command needs it
+    from .keyedvectors import FastTextKeyedVectors
+    from .model import FastText
+    from .trainer import Progress
+
+PROG = "gensim-ftx"
+EOS = b"</s>"
+LABEL_PREFIX = b"__label__"  # fastText's default; the prefix is not stored in .bin files
+REAL = np.float32
+_MASK64 = (1 << 64) - 1
+_WORD_NGRAM_PRIME = 116049371  # fastText's Dictionary::addWordNgrams
+_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
+_READ_CHUNK = 1 << 16
+_NO_ETA = 2592000  # fastText shows 720 h before it can estimate
+_FASTTEXT_ONLY = ("supervised", "quantize", "test", "test-label", "predict", "predict-prob")
+
+
+class UsageError(Exception):
+    """Bad command line: reported on one line, exit status 2."""
+
+
+class InputError(Exception):
+    """A file cannot be read, written or parsed: reported on one line, exit status 1."""
+
+
+# ---------------------------------------------------------------------------------------------
+# reading standard input the way fastText's ``std::cin >> word`` and ``getline`` do
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    """What is available on ``stream``, as it arrives (so interactive use answers each line)."""
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(_READ_CHUNK):
+        yield chunk
+
+
+def token_batches(stream: BinaryIO) -> Iterator[list[bytes]]:
+    """Whitespace-separated tokens of ``stream`` (C ``isspace``), a batch per chunk read."""
+    pending = bytearray()
+    for chunk in _chunks(stream):
+        pending += chunk
+        tokens = pending.split()
+        if tokens and not pending[-1:].isspace():
+            tail = tokens.pop()  # may continue in the next chunk
+        else:
+            tail = b""
+        pending = bytearray(tail)
+        if tokens:
+            yield [bytes(token) for token in tokens]
+    if pending:
+        yield [bytes(pending)]
+
+
+def line_batches(stream: BinaryIO) -> Iterator[list[tuple[bytes, bool]]]:
+    """Lines of ``stream`` as ``(line, ended_by_newline)``, a batch per chunk read.
+
+    A last line without a newline is a line too; an empty stream has none (fastText's
+    ``while (cin.peek() != EOF)``).
+    """
+    pending = bytearray()
+    for chunk in _chunks(stream):
+        pending += chunk
+        cut = pending.rfind(b"\n")
+        if cut < 0:
+            continue
+        lines = bytes(pending[:cut]).split(b"\n")
+        del pending[:cut + 1]
+        yield [(line, True) for line in lines]
+    if pending:
+        yield [(bytes(pending), False)]
+
+
+def _write_prompt(out: BinaryIO, prompt: bytes) -> None:
+    out.write(prompt)
+    out.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# models and vectors
+
+
+def _is_local_plain(path: str) -> bool:
+    return "://" not in path and not path.endswith(_COMPRESSED)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split())
+
+
+def _load_error(path: str, err: BaseException) -> InputError:
+    if isinstance(err, OSError):
+        reason = err.strerror or _one_line(err)
+        return InputError(f"{path} cannot be opened for loading! ({reason})")
+    return InputError(f"{path} has wrong file format! ({_one_line(err)})")
+
+
+def load_vectors(path: str) -> FastTextKeyedVectors:
+    """Word vectors of a fastText model file; local files are memory-mapped (fast for 7 GB models)."""
+    from .facebook import load_facebook_vectors
+
+    try:
+        return load_facebook_vectors(path, mmap="r" if _is_local_plain(path) else None)
+    except (OSError, ValueError, EOFError) as err:
+        raise _load_error(path, err) from err
+
+
+def load_model(path: str) -> FastText:
+    """A whole fastText model (arguments, labels, both matrices)."""
+    from .facebook import load_facebook_model
+
+    try:
+        return load_facebook_model(path, mmap="r" if _is_local_plain(path) else None)
+    except (OSError, ValueError, EOFError) as err:
+        raise _load_error(path, err) from err
+
+
+def vocab_key(wv: FastTextKeyedVectors, token: bytes) -> str | bytes:
+    """The vocabulary key of the word spelt ``token``, or the bytes themselves for an unknown word.
+
+    Keys of entries that were not valid in the model's encoding are backslash-escaped strings
+    (``wv.raw_keys`` keeps their bytes); an unknown word is hashed from its own bytes.
+    """
+    raw = wv.raw_keys or {}
+    try:
+        key = token.decode(wv.encoding)
+    except UnicodeDecodeError:
+        key = token.decode(wv.encoding, errors="backslashreplace")
+        return key if raw.get(key) == token else token
+    return token if key in raw else key
+
+
+def word_bytes(wv: FastTextKeyedVectors, word: str) -> bytes:
+    """The bytes fastText prints for vocabulary word ``word``."""
+    raw = wv.raw_keys.get(word) if wv.raw_keys else None
+    return raw if raw is not None else word.encode(wv.encoding)
+
+
+def word_vectors(wv: FastTextKeyedVectors, tokens: Sequence[bytes]) -> np.ndarray:
+    """fastText's ``getWordVector`` for each token, as a float32 matrix (zeros when a word has no rows)."""
+    keys = [vocab_key(wv, token) for token in tokens]
+    if wv.bucket:
+        return wv.get_vectors(keys)
+    # Without buckets gensim's API raises KeyError for unknown words; fastText gives zeros.
+    out = np.zeros((len(keys), wv.vector_size), dtype=REAL)
+    known = [i for i, key in enumerate(keys) if isinstance(key, str) and key in wv.key_to_index]
+    if known:
+        out[known] = wv.get_vectors([keys[i] for i in known])
+    return out
+
+
+def input_rows(wv: FastTextKeyedVectors, ids: Iterable[int]) -> np.ndarray:
+    """Rows of fastText's input matrix (words, then n-gram buckets)."""
+    ids = np.asarray(list(ids), dtype=np.int64)
+    nwords = len(wv.index_to_key)
+    out = np.empty((len(ids), wv.vector_size), dtype=REAL)
+    is_word = ids < nwords
+    out[is_word] = wv.vectors_vocab[ids[is_word]]
+    out[~is_word] = wv.vectors_ngrams[ids[~is_word] - nwords]
+    return out
+
+
+_TEMPLATES: dict[tuple[str, int], str] = {}
+
+
+def format_values(row: np.ndarray, spec: str = "%.5g ", joiner: str = "") -> bytes:
+    """``row`` as fastText prints it: ``%.5g`` and a space per value for vectors (``operator<<``)."""
+    template = _TEMPLATES.get((spec + joiner, len(row)))
+    if template is None:
+        template = _TEMPLATES[(spec + joiner, len(row))] = joiner.join([spec] * len(row))
+    return (template % tuple(row.tolist())).encode()
+
+
+class Neighbours:
+    """fastText's ``getNN``: cosine between a query and every word vector, the query's words excluded."""
+
+    def __init__(self, wv: FastTextKeyedVectors):
+        self.wv = wv
+        self._unit: np.ndarray | None = None
+
+    @property
+    def unit(self) -> np.ndarray:
+        """Every word vector scaled to unit length (zero vectors stay zero), computed on first use."""
+        if self._unit is None:
+            vectors = self.wv.vectors
+            if vectors.dtype == REAL and vectors.flags.owndata and vectors.flags.writeable:
+                self.wv.vectors = None  # take the composed matrix over instead of holding two copies
+            else:
+                vectors = np.array(vectors, dtype=REAL)
+            norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+            nonzero = norms > 0
+            np.divide(vectors, norms[:, None], out=vectors, where=nonzero[:, None])
+            vectors[~nonzero] = 0
+            self._unit = vectors
+        return self._unit
+
+    def query(self, vector: np.ndarray, k: int, banned: Iterable[int] = ()) -> list[tuple[str, float]]:
+        """The ``k`` words closest to ``vector``, best first (ties in vocabulary order)."""
+        unit = self.unit
+        norm = float(np.linalg.norm(vector))
+        similarity = unit @ np.asarray(vector, dtype=REAL) / np.float32(norm if abs(norm) >= 1e-8 else 1.0)
+        similarity[np.isnan(similarity)] = -np.inf
+        banned = sorted(set(banned))
+        similarity[banned] = -np.inf
+        k = min(k, len(similarity) - len(banned))
+        if k <= 0:
+            return []
+        top = np.argpartition(-similarity, k - 1)[:k] if k < len(similarity) else np.arange(len(similarity))
+        top = top[np.lexsort((top, -similarity[top]))]
+        words = self.wv.index_to_key
+        return [(words[i], float(similarity[i])) for i in top]
+
+
+def _banned(wv: FastTextKeyedVectors, tokens: Iterable[bytes]) -> list[int]:
+    keys = (vocab_key(wv, token) for token in tokens)
+    return [wv.key_to_index[key] for key in keys if isinstance(key, str) and key in wv.key_to_index]
+
+
+def _print_predictions(out: BinaryIO, wv: FastTextKeyedVectors, results: list[tuple[str, float]]) -> None:
+    out.write(b"".join(word_bytes(wv, word) + b" %g\n" % score for word, score in results))
+
+
+def analogy_query(vectors: np.ndarray) -> np.ndarray:
+    """fastText's ``getAnalogies`` query: A/|A| - B/|B| + C/|C| (with 1e-8 added to each norm)."""
+    query = np.zeros(vectors.shape[1], dtype=REAL)
+    for vector, sign in zip(vectors, (1.0, -1.0, 1.0)):
+        norm = float(np.sqrt(np.dot(vector, vector)))
+        query += np.float32(sign / (norm + 1e-8)) * vector
+    return query
+
+
+# ---------------------------------------------------------------------------------------------
+# query commands
+
+
+def cmd_print_word_vectors(args: argparse.Namespace) -> int:
+    """Vectors of the words read from standard input, one ``word v1 v2 ...`` line each."""
+    wv = load_vectors(args.model)
+    out = sys.stdout.buffer
+    for tokens in token_batches(sys.stdin.buffer):
+        vectors = word_vectors(wv, tokens)  # one bulk call per batch
+        out.write(b"".join(token + b" " + format_values(vector) + b"\n" for token, vector in zip(tokens, vectors)))
+        out.flush()
+    return 0
+
+
+def sentence_vectors(wv: FastTextKeyedVectors, lines: Sequence[bytes]) -> np.ndarray:
+    """fastText's unsupervised ``getSentenceVector``: the mean of the unit word vectors of each line.
+
+    Words whose vector is zero are left out; an empty line gives zeros. No ``</s>`` is added.
+    """
+    tokens = [line.split() for line in lines]
+    vectors = word_vectors(wv, [token for words in tokens for token in words])
+    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    used = norms > 0
+    np.divide(vectors, norms[:, None], out=vectors, where=used[:, None])
+    out = np.zeros((len(lines), wv.vector_size), dtype=REAL)
+    start = 0
+    for i, words in enumerate(tokens):
+        stop = start + len(words)
+        count = int(used[start:stop].sum())
+        if count:
+            out[i] = vectors[start:stop][used[start:stop]].sum(axis=0, dtype=REAL) * np.float32(1.0 / count)
+        start = stop
+    return out
+
+
+class SupervisedLines:
+    """fastText's supervised ``getSentenceVector``: the mean input row over a line's words and word n-grams."""
+
+    def __init__(self, model: FastText):
+        from ._subwords import ft_hash
+
+        self.wv = model.wv
+        self.hash = ft_hash
+        self.labels = set(model.labels or ())
+        self.word_ngrams = int(model.fb_args.word_ngrams)
+        self.bucket = int(model.fb_args.bucket)
+        self.nwords = len(self.wv.index_to_key)
+        table = self.wv.pruneidx
+        self.prune = None if table is None else {int(b): int(r) for b, r in np.asarray(table).reshape(-1, 2)}
+
+    def rows(self, line: bytes, ended: bool) -> list[int]:
+        """Input-matrix rows of one line, as fastText's ``Dictionary::getLine`` collects them."""
+        wv, hasher = self.wv, self.wv.hasher
+        tokens = line.replace(b"\0", b" ").split() + ([EOS] if ended else [])
+        rows: list[int] = []
+        hashes: list[int] = []
+        for token in tokens:
+            key = vocab_key(wv, token)
+            wid = wv.key_to_index.get(key, -1) if isinstance(key, str) else -1
+            if wid < 0 and (token.startswith(LABEL_PREFIX) or key in self.labels):
+                continue  # a label, not a word
+            rows.extend(hasher.subwords(token, wid).tolist())
+            hashes.append(self.hash(token))
+        rows.extend(self.ngram_rows(hashes))
+        return rows
+
+    def ngram_rows(self, hashes: list[int]) -> list[int]:
+        """Rows of the word n-grams: fastText keeps the hashes as int32, so they widen sign-extended."""
+        if self.word_ngrams <= 1 or self.bucket <= 0:
+            return []
+        widened = [(h - (1 << 32) if h >= 1 << 31 else h) & _MASK64 for h in hashes]
+        rows = []
+        for i, h in enumerate(widened):
+            for following in widened[i + 1:i + self.word_ngrams]:
+                h = (h * _WORD_NGRAM_PRIME + following) & _MASK64
+                bucket = h % self.bucket
+                if self.prune is None:
+                    rows.append(self.nwords + bucket)
+                elif bucket in self.prune:
+                    rows.append(self.nwords + self.prune[bucket])
+        return rows
+
+    def vector(self, line: bytes, ended: bool) -> np.ndarray:
+        rows = self.rows(line, ended)
+        if not rows:
+            return np.zeros(self.wv.vector_size, dtype=REAL)
+        return input_rows(self.wv, rows).sum(axis=0, dtype=REAL) * np.float32(1.0 / len(rows))
+
+
+def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:
+    """One vector per line of standard input (the line itself is not printed, as in fastText)."""
+    model = load_model(args.model)
+    supervised = SupervisedLines(model) if model.supervised else None
+    out = sys.stdout.buffer
+    for batch in line_batches(sys.stdin.buffer):
+        if supervised is not None:
+            vectors = [supervised.vector(line, ended) for line, ended in batch]
+        else:
+            vectors = sentence_vectors(model.wv, [line for line, _ in batch])
+        out.write(b"".join(format_values(vector) + b"\n" for vector in vectors))
+        out.flush()
+    return 0
+
+
+def cmd_print_ngrams(args: argparse.Namespace) -> int:
+    """Each subword of a word (the word itself when in the vocabulary, then its n-grams) and its row."""
+    wv = load_vectors(args.model)
+    token = os.fsencode(args.word)
+    names, ids = wv.get_subwords(vocab_key(wv, token))
+    rows = input_rows(wv, ids)
+    out = sys.stdout.buffer
+    # As fastText, pair names and rows by position (a pruned model may keep fewer rows than names).
+    for position, (name, row) in enumerate(zip(names, rows)):
+        spelt = word_bytes(wv, name) if position == 0 and name in wv.key_to_index else name.encode(wv.encoding)
+        out.write(spelt + b" " + format_values(row) + b"\n")
+    return 0
+
+
+def cmd_nn(args: argparse.Namespace) -> int:
+    """Interactive nearest neighbours: a word per query on standard input."""
+    wv = load_vectors(args.model)
+    index = Neighbours(wv)
+    out = sys.stdout.buffer
+    prompt = b"Query word? "
+    _write_prompt(out, prompt)
+    for tokens in token_batches(sys.stdin.buffer):
+        for token in tokens:
+            query = word_vectors(wv, [token])[0]
+            _print_predictions(out, wv, index.query(query, args.k, _banned(wv, [token])))
+            _write_prompt(out, prompt)
+    return 0
+
+
+def cmd_analogies(args: argparse.Namespace) -> int:
+    """Interactive analogies: three words ``A B C`` per query, answers near A - B + C."""
+    out = sys.stdout.buffer
+    out.write(b"Loading model " + os.fsencode(args.model) + b"\n")
+    wv = load_vectors(args.model)
+    index = Neighbours(wv)
+    prompt = b"Query triplet (A - B + C)? "
+    _write_prompt(out, prompt)
+    triplet: list[bytes] = []
+    for tokens in token_batches(sys.stdin.buffer):
+        for token in tokens:
+            triplet.append(token)
+            if len(triplet) < 3:
+                continue
+            query = analogy_query(word_vectors(wv, triplet))
+            _print_predictions(out, wv, index.query(query, args.k, _banned(wv, triplet)))
+            _write_prompt(out, prompt)
+            triplet = []
+    return 0  # fastText loops forever at end of input; an incomplete last triplet is ignored
+
+
+_LOSS_NAMES = {1: "hs", 2: "ns", 3: "softmax", 4: "one-vs-all"}
+_MODEL_NAMES = {1: "cbow", 2: "sg", 3: "sup"}
+
+
+def dump_args(model: FastText) -> bytes:
+    """fastText's ``Args::dump``."""
+    a = model.fb_args
+    maxn = 0 if model.fb_version == 11 and a.supervised else a.maxn  # as fastText's loader
+    fields = [("dim", a.dim), ("ws", a.ws), ("epoch", a.epoch), ("minCount", a.min_count), ("neg", a.neg),
+              ("wordNgrams", a.word_ngrams), ("loss", _LOSS_NAMES.get(a.loss, "Unknown loss!")),
+              ("model", _MODEL_NAMES.get(a.model, "Unknown model name!")), ("bucket", a.bucket),
+              ("minn", a.minn), ("maxn", maxn), ("lrUpdateRate", a.lr_update_rate), ("t", f"{a.t:g}")]
+    return "".join(f"{name} {value}\n" for name, value in fields).encode()
+
+
+def dump_dict(model: FastText) -> Iterator[bytes]:
+    """fastText's ``Dictionary::dump``: the entry count, then ``word count word|label`` per entry."""
+    wv = model.wv
+    labels = list(model.labels or ())
+    counts = np.asarray(wv.expandos["count"], dtype=np.int64).tolist()
+    label_counts = np.asarray(model.label_counts if labels else [], dtype=np.int64).tolist()
+    yield b"%d\n" % (len(wv.index_to_key) + len(labels))
+    for word, count in zip(wv.index_to_key, counts):
+        yield word_bytes(wv, word) + b" %d word\n" % count
+    for label, count in zip(labels, label_counts):
+        yield label.encode(wv.encoding, errors="surrogateescape") + b" %d label\n" % count
+
+
+def dump_matrix(parts: Sequence[np.ndarray]) -> Iterator[bytes]:
+    """fastText's ``DenseMatrix::dump``: ``m n``, then each row's values (``%g``) separated by spaces."""
+    rows = sum(len(part) for part in parts)
+    dim = parts[0].shape[1]
+    yield b"%d %d\n" % (rows, dim)
+    for part in parts:
+        for begin in range(0, len(part), 4096):
+            block = np.asarray(part[begin:begin + 4096], dtype=REAL)
+            yield b"".join(format_values(row, "%g", " ") + b"\n" for row in block)
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    """Print the model's arguments, dictionary, or input or output matrix as fastText does."""
+    model = load_model(args.model)
+    if args.option in ("input", "output") and (getattr(model, "_quantized", None) or {}).get("input") is not None:
+        raise InputError(f"{args.model}: Not supported for quantized models.")
+    if args.option == "args":
+        chunks: Iterable[bytes] = [dump_args(model)]
+    elif args.option == "dict":
+        chunks = dump_dict(model)
+    elif args.option == "input":
+        chunks = dump_matrix([model.wv.vectors_vocab, model.wv.vectors_ngrams])
+    else:
+        chunks = dump_matrix([model.output_matrix])
+    out = sys.stdout.buffer
+    for chunk in chunks:
+        out.write(chunk)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# training
+
+
+def format_clock(seconds: float) -> str:
+    """fastText's ``ClockPrint``: ``%3dh%2dm%2ds``."""
+    total = _NO_ETA if not math.isfinite(seconds) else max(0, int(seconds))
+    return f"{total // 3600:3d}h{total % 3600 // 60:2d}m{total % 60:2d}s"
+
+
+def format_progress(fraction: float, words_per_sec_thread: float, lr: float, loss: float, eta: float) -> str:
+    """fastText's ``FastText::printInfo`` line."""
+    return (f"Progress: {100 * fraction:5.1f}% words/sec/thread: {int(words_per_sec_thread):7d} "
+            f"lr: {lr:9.6f} avg.loss: {loss:9.6f} ETA: {format_clock(eta)}")
+
+
+class ProgressPrinter:
+    """The ``progress`` callback of :func:`gensim_ftx.train_unsupervised`, showing fastText's line.
+
+    On a terminal the line is rewritten in place (``\\r``); otherwise a plain line is written every
+    ``step`` of the run or every ``interval`` seconds, whichever comes first. Verbosity as fastText:
+    0 prints nothing, 1 only the summary, 2 the running line too.
+    """
+
+    def __init__(self, stream: IO[str], verbose: int, *, tty: bool | None = None, step: float = 0.05,
+                 interval: float = 30.0):
+        self.stream = stream
+        self.verbose = verbose
+        self.tty = _isatty(stream) if tty is None else tty
+        self.step = step
+        self.interval = interval
+        self.last: Progress | None = None
+        self.started = time.perf_counter()
+        self._width = 0
+        self._next_fraction = step
+        self._next_time = self.started + interval
+
+    def __call__(self, progress: Progress) -> None:
+        self.last = progress
+        if self.verbose < 2 or math.isnan(progress.loss):  # fastText waits for a first loss
+            return
+        line = format_progress(progress.fraction, progress.words_per_sec_thread, progress.alpha, progress.loss,
+                               progress.eta_seconds)
+        if self.tty:
+            self._write("\r" + line)
+            self._width = len(line)
+            return
+        now = time.perf_counter()
+        if progress.fraction < 1.0 and (progress.fraction >= self._next_fraction or now >= self._next_time):
+            self._write(line + "\n")
+            self._next_fraction = (math.floor(progress.fraction / self.step) + 1) * self.step
+            self._next_time = now + self.interval
+
+    def clear(self) -> None:
+        """Blank the running line, so that other messages start on a clean line."""
+        if self._width:
+            self._write("\r" + " " * self._width + "\r")
+            self._width = 0
+
+    def summary(self, ntokens: int, nwords: int, nlabels: int) -> None:
+        """fastText's dictionary report (``Read NM words``...), at verbosity 1 and up."""
+        if self.verbose >= 1:
+            self.clear()
+            self._write(f"Read {ntokens // 1000000}M words\nNumber of words:  {nwords}\nNumber of labels: {nlabels}\n")
+
+    def finish(self, words: int, threads: int) -> None:
+        """The final 100% line; ``words`` processed in all (for the rate when no report came)."""
+        if self.verbose < 1:
+            return
+        self.clear()
+        last = self.last
+        elapsed = max(time.perf_counter() - self.started, 1e-9)
+        rate = last.words_per_sec_thread if last is not None else words / elapsed / max(threads, 1)
+        loss = last.loss if last is not None else float("nan")
+        self._write(("\r" if self.tty else "") + format_progress(1.0, rate, 0.0, loss, 0) + "\n")
+
+    def _write(self, text: str) -> None:
+        self.stream.write(text)
+        self.stream.flush()
+
+
+def _isatty(stream: IO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def training_file(source: str) -> Iterator[str]:
+    """A local, uncompressed path for ``source``: itself, or a temporary copy of stdin (``-``) or of a
+    compressed or remote file (read through smart_open), removed afterwards.
+
+    The trainer needs a real file: its threads seek to their own byte ranges.
+    """
+    if source != "-" and _is_local_plain(source):
+        try:
+            with open(source, "rb"):
+                pass
+        except OSError as err:
+            raise InputError(f"{source} cannot be opened for training! ({err.strerror})") from err
+        if os.path.isdir(source):
+            raise InputError(f"{source} cannot be opened for training! (Is a directory)")
+        yield source
+        return
+    handle, staged = tempfile.mkstemp(prefix="gensim-ftx-", suffix=".txt")
+    try:
+        with os.fdopen(handle, "wb") as target:
+            if source == "-":
+                shutil.copyfileobj(sys.stdin.buffer, target, 1 << 20)
+            else:
+                _copy_remote(source, target)
+        yield staged
+    finally:
+        with contextlib.suppress(OSError):
+            os.remove(staged)
+
+
+def _copy_remote(source: str, target: BinaryIO) -> None:
+    import smart_open
+
+    try:
+        with smart_open.open(source, "rb") as stream:
+            shutil.copyfileobj(stream, target, 1 << 20)
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:  # smart_open's transports raise their own error types
+        raise InputError(f"{source} cannot be opened for training! ({_one_line(err)})") from err
+
+
+def _check_output(path: str) -> None:
+    """Fail before training, as fastText does, when the model cannot be written."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(directory) or not os.access(directory, os.W_OK):
+        raise InputError(f"{path} cannot be opened for saving.")
+
+
+def _model_from_interrupt(interrupt: KeyboardInterrupt) -> FastText | None:
+    """The model a Ctrl-C left behind, if training had started.
+
+    WORKAROUND: ``train_unsupervised`` re-raises KeyboardInterrupt without handing out the model it
+    leaves usable, so it is taken from the frames the exception passed through.
+    """
+    from .model import FastText
+
+    found = None
+    tb = interrupt.__traceback__
+    while tb is not None:
+        for name in ("ft", "self"):
+            value = tb.tb_frame.f_locals.get(name)
+            if isinstance(value, FastText):
+                found = value
+        tb = tb.tb_next
+    if found is None or getattr(found, "fb_args", None) is None or found.wv.vectors_vocab is None:
+        return None  # interrupted before training started
+    return found
+
+
+def save_outputs(model: FastText, output: str, save_output: bool) -> None:
+    """``<output>.bin``, ``<output>.vec`` and (``-saveOutput``) ``<output>.output``, as fastText writes them."""
+    from .facebook import save_facebook_model
+    from .io.vec import save_output_vectors, save_word_vectors
+
+    steps: list[tuple[str, Callable[[str], None]]] = [
+        (output + ".bin", lambda path: save_facebook_model(model, path)),
+        (output + ".vec", lambda path: save_word_vectors(model.wv, path)),
+    ]
+    if save_output:
+        steps.append((output + ".output", lambda path: save_output_vectors(model, path)))
+    for path, save in steps:
+        try:
+            save(path)
+        except OSError as err:
+            raise InputError(f"{path} cannot be opened for saving! ({err.strerror or _one_line(err)})") from err
+
+
+def _training_arguments(args: argparse.Namespace) -> dict:
+    bucket = args.bucket
+    if args.wordNgrams <= 1 and args.maxn == 0:
+        bucket = 0  # as fastText's Args::parseArgs: no n-grams of any kind, no buckets
+    return dict(model=args.command, lr=args.lr, dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.minCount,
+                minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
+                wordNgrams=args.wordNgrams, loss=args.loss, bucket=bucket, thread=args.thread,
+                lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label, verbose=args.verbose,
+                pretrainedVectors=args.pretrainedVectors, seed=args.seed)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train a skipgram or cbow model and write ``<output>.bin`` and ``<output>.vec``."""
+    from .fasttext_api import train_unsupervised
+
+    _check_output(args.output + ".bin")
+    printer = ProgressPrinter(sys.stderr, args.verbose)
+    with training_file(args.input) as path:
+        try:
+            model = train_unsupervised(path, progress=printer, **_training_arguments(args))
+        except KeyboardInterrupt as interrupt:
+            return _save_interrupted(_model_from_interrupt(interrupt), args, printer)
+        except FloatingPointError as err:
+            raise InputError(f"{args.input}: Encountered NaN. ({_one_line(err)})") from err
+        except RuntimeError as err:
+            if "vocabulary" in str(err):
+                raise InputError(f"{args.input}: Empty vocabulary. Try a smaller -minCount value.") from err
+            raise
+        except (OSError, ValueError) as err:
+            raise InputError(_one_line(err)) from err
+    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
+    printer.finish(int(model.corpus_total_words) * args.epoch, args.thread)
+    save_outputs(model, args.output, args.saveOutput)
+    return 0
+
+
+def _save_interrupted(model: FastText | None, args: argparse.Namespace, printer: ProgressPrinter) -> int:
+    printer.clear()
+    if model is None:
+        print(f"{PROG}: interrupted before training started; nothing saved", file=sys.stderr)
+        return 130
+    done = f" ({100 * printer.last.fraction:.1f}% of training)" if printer.last is not None else ""
+    save_outputs(model, args.output, args.saveOutput)
+    print(f"{PROG}: interrupted; saved the model trained so far{done} to {args.output}.bin "
+          "(fastText would have saved nothing)", file=sys.stderr)
+    return 130
+
+
+# ---------------------------------------------------------------------------------------------
+# command line
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: they become :class:`UsageError` (exit status 2)."""
+
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: error: {message} (see '{self.prog} --help')")
+
+    def _get_option_tuples(self, option_string: str) -> list:
+        # Only exact flags, as fastText: no '-inp' for '-input', no '-t1e-5' for '-t 1e-5'
+        # (allow_abbrev=False leaves single-dash prefixes on).
+        return []
+
+
+def _int_at_least(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid integer: {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number: {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0, got {text!r}")
+    return value
+
+
+_TRAIN_EPILOG = """\
+examples:
+  {prog} skipgram -input data.txt -output model
+  {prog} cbow -input data.txt.gz -output model -dim 300 -epoch 10 -thread 8
+  cat data.txt | {prog} skipgram -input - -output model -verbose 1
+
+writes <output>.bin (readable by fasttext.load_model), <output>.vec and, with -saveOutput,
+<output>.output. A compressed, remote or standard-input -input is first copied to a
+temporary file (in $TMPDIR). Ctrl-C stops training and saves the model trained so far.
+"""
+
+
+def _add_training_parser(commands, name: str, summary: str) -> None:
+    parser = commands.add_parser(name, help=summary, description=f"{summary} (fastText's '{name}' command).",
+                                 epilog=_TRAIN_EPILOG.format(prog=PROG), allow_abbrev=False,
+                                 formatter_class=_Formatter)
+    required = parser.add_argument_group("mandatory arguments")
+    required.add_argument("-input", required=True, metavar="PATH",
+                          help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
+    required.add_argument("-output", required=True, metavar="PATH", help="output file path, without extension")
+    dictionary = parser.add_argument_group("dictionary arguments")
+    dictionary.add_argument("-minCount", type=_int_at_least(0), default=5, help="minimal number of word occurrences")
+    dictionary.add_argument("-minCountLabel", type=_int_at_least(0), default=0,
+                            help="minimal number of label occurrences (recorded only)")
+    dictionary.add_argument("-wordNgrams", type=_int_at_least(1), default=1,
+                            help="max length of word ngram (recorded only: unsupervised training ignores it)")
+    dictionary.add_argument("-bucket", type=_int_at_least(0), default=2000000, help="number of buckets")
+    dictionary.add_argument("-minn", type=_int_at_least(0), default=3, help="min length of char ngram")
+    dictionary.add_argument("-maxn", type=_int_at_least(0), default=6, help="max length of char ngram")
+    dictionary.add_argument("-t", type=_non_negative_float, default=1e-4, help="sampling threshold")
+    dictionary.add_argument("-label", default="__label__", help="labels prefix (recorded only)")
+    training = parser.add_argument_group("training arguments")
+    training.add_argument("-lr", type=_non_negative_float, default=0.05, help="learning rate")
+    training.add_argument("-lrUpdateRate", type=_int_at_least(1), default=100,
+                          help="change the rate of updates for the learning rate")
+    training.add_argument("-dim", type=_int_at_least(1), default=100, help="size of word vectors")
+    training.add_argument("-ws", type=_int_at_least(1), default=5, help="size of the context window")
+    training.add_argument("-epoch", type=_int_at_least(1), default=5, help="number of epochs")
+    training.add_argument("-neg", type=_int_at_least(1), default=5, help="number of negatives sampled")
+    training.add_argument("-loss", choices=("ns", "hs", "softmax"), default="ns", help="loss function")
+    training.add_argument("-thread", type=_int_at_least(1), default=12, help="number of threads")
+    training.add_argument("-pretrainedVectors", default="", metavar="PATH",
+                          help="pretrained word vectors (.vec) to start from")
+    training.add_argument("-saveOutput", action="store_true", help="also write the output matrix to <output>.output")
+    training.add_argument("-seed", type=int, default=0, help="random generator seed")
+    training.add_argument("-verbose", type=_int_at_least(0), default=2,
+                          help="verbosity level: 0 silent, 1 summary, 2 progress line")
+    parser.set_defaults(handler=cmd_train)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Keep the examples' layout and show each option's default, as fastText's help does."""
+
+
+def _add_query_parsers(commands) -> None:
+    k_help = "number of results (default: 10)"
+    specs = [
+        ("print-word-vectors", cmd_print_word_vectors, "print word vectors given a trained model",
+         "Reads words from standard input (one or many per line) and prints 'word v1 v2 ...' for each.\n"
+         f"example: echo 'king queen' | {PROG} print-word-vectors model.bin", ()),
+        ("print-sentence-vectors", cmd_print_sentence_vectors, "print sentence vectors given a trained model",
+         "Prints one vector per line of standard input: the mean of the line's unit word vectors\n"
+         "(supervised models: the mean of its words' and word n-grams' input rows).\n"
+         f"example: {PROG} print-sentence-vectors model.bin < sentences.txt", ()),
+        ("print-ngrams", cmd_print_ngrams, "print ngrams given a trained model and word",
+         f"Prints each subword of WORD and its input vector.\nexample: {PROG} print-ngrams model.bin where", ("word",)),
+        ("nn", cmd_nn, "query for nearest neighbors",
+         "Reads query words from standard input; prints the k nearest words and their cosine similarity.\n"
+         f"example: echo king | {PROG} nn model.bin 5", ("k",)),
+        ("analogies", cmd_analogies, "query for analogies",
+         "Reads triplets A B C from standard input; prints the k words nearest to A - B + C.\n"
+         f"example: echo 'berlin germany france' | {PROG} analogies model.bin 5", ("k",)),
+        ("dump", cmd_dump, "dump arguments, dictionary, input/output vectors",
+         f"example: {PROG} dump model.bin args", ("option",)),
+    ]
+    for name, handler, summary, epilog, extra in specs:
+        parser = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:] + ".",
+                                     epilog=epilog, allow_abbrev=False,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+        parser.add_argument("model", help="model filename (.bin or .ftz)")
+        if "word" in extra:
+            parser.add_argument("word", help="word to print")
+        if "k" in extra:
+            parser.add_argument("k", nargs="?", type=_int_at_least(1), default=10, help=k_help)
+        if "option" in extra:
+            parser.add_argument("option", choices=("args", "dict", "input", "output"), help="what to print")
+        parser.set_defaults(handler=handler)
+
+
+def build_parser() -> ArgumentParser:
+    """The ``gensim-ftx`` argument parser: fastText's commands, each with fastText's flags."""
+    from . import __version__
+
+    parser = ArgumentParser(
+        prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="fastText's command line, on gensim_ftx's engine.",
+        epilog=f"'{PROG} <command> --help' describes each command. Exit status: 0 success, 1 input error, "
+               "2 usage error, 130 interrupted.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="<command>", required=True, parser_class=ArgumentParser)
+    _add_training_parser(commands, "skipgram", "train a skipgram model")
+    _add_training_parser(commands, "cbow", "train a cbow model")
+    _add_query_parsers(commands)
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    import logging
+
+    verbose = getattr(args, "verbose", 2)
+    if verbose == 0:  # silent: not even warnings
+        for name in ("gensim", "gensim_ftx", "smart_open"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+    elif verbose >= 3:  # beyond fastText's levels: the engine's own log
+        logging.basicConfig(format="%(asctime)s : %(levelname)s : %(message)s", level=logging.INFO)
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so that the exit flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``gensim-ftx`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in _FASTTEXT_ONLY:
+            raise UsageError(f"{PROG}: error: '{argv[0]}' is a fastText command that {PROG} does not implement "
+                             "(unsupervised models only)")
+        args, extra = build_parser().parse_known_args(argv)
+        if extra:
+            prog = f"{PROG} {args.command}"
+            raise UsageError(f"{prog}: error: unrecognized arguments: {' '.join(extra)} (see '{prog} --help')")
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except SystemExit as done:  # --help and --version
+        return done.code if isinstance(done.code, int) else 0
+    _configure_logging(args)
+    try:
+        return args.handler(args)
+    except UsageError as err:
+        print(err, file=sys.stderr)
+        return 2
+    except InputError as err:
+        print(f"{PROG}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141  # as a program killed by SIGPIPE
+
+
+def run() -> None:
+    """Console-script entry point: ``sys.exit(main())``."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()
