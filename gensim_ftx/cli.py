@@ -195,8 +195,32 @@ def format_values(row: np.ndarray, spec: str = "%.5g ", joiner: str = "") -> byt
     return (template % tuple(row.tolist())).encode()
 
 
+def sequential_norms(rows: np.ndarray) -> np.ndarray:
+    """Row norms with the squares summed in float32 left to right, as fastText's ``Vector::norm``."""
+    acc = np.zeros(len(rows), dtype=REAL)
+    for j in range(rows.shape[1]):
+        column = rows[:, j]
+        acc += column * column
+    return np.sqrt(acc)
+
+
+def sequential_dots(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Row dot products summed in float32 left to right, as fastText's ``DenseMatrix::dotRow``."""
+    acc = np.zeros(len(rows), dtype=REAL)
+    for j in range(rows.shape[1]):
+        acc += rows[:, j] * vector[j]
+    return acc
+
+
 class Neighbours:
-    """fastText's ``getNN``: cosine between a query and every word vector, the query's words excluded."""
+    """fastText's ``getNN``: cosine between a query and every word vector, the query's words excluded.
+
+    A BLAS pass over all words finds the candidates; those within reach of the k-th score are then
+    scored again with fastText's own float32 arithmetic, so that near-ties come out in fastText's order.
+    """
+
+    MARGIN = 1e-4  # well above float32 summation-order differences for cosines
+    EXACT_LIMIT = 100_000  # beyond this many near-tied candidates keep the BLAS scores
 
     def __init__(self, wv: FastTextKeyedVectors):
         self.wv = wv
@@ -219,20 +243,37 @@ class Neighbours:
         return self._unit
 
     def query(self, vector: np.ndarray, k: int, banned: Iterable[int] = ()) -> list[tuple[str, float]]:
-        """The ``k`` words closest to ``vector``, best first (ties in vocabulary order)."""
+        """The ``k`` words closest to ``vector``, best first."""
+        vector = np.asarray(vector, dtype=REAL)
         unit = self.unit
-        norm = float(np.linalg.norm(vector))
-        similarity = unit @ np.asarray(vector, dtype=REAL) / np.float32(norm if abs(norm) >= 1e-8 else 1.0)
-        similarity[np.isnan(similarity)] = -np.inf
         banned = sorted(set(banned))
-        similarity[banned] = -np.inf
-        k = min(k, len(similarity) - len(banned))
+        k = min(k, len(unit) - len(banned))
         if k <= 0:
             return []
-        top = np.argpartition(-similarity, k - 1)[:k] if k < len(similarity) else np.arange(len(similarity))
-        top = top[np.lexsort((top, -similarity[top]))]
+        query_norm = float(sequential_norms(vector[None, :])[0])
+        query_norm = query_norm if abs(query_norm) >= 1e-8 else 1.0
+        approx = unit @ vector / np.float32(query_norm)
+        approx[np.isnan(approx)] = -np.inf
+        approx[banned] = -np.inf
+        kth = np.partition(approx, len(approx) - k)[len(approx) - k]
+        candidates = np.flatnonzero(approx >= kth - self.MARGIN)
+        if len(candidates) <= self.EXACT_LIMIT:
+            scores = self.exact_scores(candidates, vector, query_norm)
+            scores[np.isnan(scores)] = -np.inf
+        else:
+            scores = approx[candidates]
+        best = np.lexsort((candidates, -scores))[:k]
         words = self.wv.index_to_key
-        return [(words[i], float(similarity[i])) for i in top]
+        return [(words[candidates[i]], float(scores[i])) for i in best]
+
+    def exact_scores(self, rows: np.ndarray, vector: np.ndarray, query_norm: float) -> np.ndarray:
+        """fastText's similarities of words ``rows``: each vector times ``float(1/norm)``, dotted in order."""
+        vectors = self.wv.get_vectors([self.wv.index_to_key[i] for i in rows])
+        norms = sequential_norms(vectors)
+        scale = np.zeros(len(rows), dtype=REAL)
+        nonzero = norms > 0
+        scale[nonzero] = reciprocal(norms[nonzero])
+        return sequential_dots(vectors * scale[:, None], vector) / np.float32(query_norm)
 
 
 def _banned(wv: FastTextKeyedVectors, tokens: Iterable[bytes]) -> list[int]:
@@ -245,11 +286,10 @@ def _print_predictions(out: BinaryIO, wv: FastTextKeyedVectors, results: list[tu
 
 
 def analogy_query(vectors: np.ndarray) -> np.ndarray:
-    """fastText's ``getAnalogies`` query: A/|A| - B/|B| + C/|C| (with 1e-8 added to each norm)."""
+    """fastText's ``getAnalogies`` query: A/|A| - B/|B| + C/|C| (1e-8 added to each norm), in its arithmetic."""
     query = np.zeros(vectors.shape[1], dtype=REAL)
-    for vector, sign in zip(vectors, (1.0, -1.0, 1.0)):
-        norm = float(np.sqrt(np.dot(vector, vector)))
-        query += np.float32(sign / (norm + 1e-8)) * vector
+    for vector, norm, sign in zip(vectors, sequential_norms(vectors), (1.0, -1.0, 1.0)):
+        query += np.float32(sign / (float(norm) + 1e-8)) * vector
     return query
 
 
@@ -268,23 +308,36 @@ def cmd_print_word_vectors(args: argparse.Namespace) -> int:
     return 0
 
 
+def sequential_sum(rows: np.ndarray) -> np.ndarray:
+    """Sum of ``rows`` added one after another in float32 (``cumsum`` is sequential; ``sum`` is pairwise)."""
+    if not len(rows):
+        return np.zeros(rows.shape[1], dtype=REAL)
+    return np.cumsum(rows, axis=0, dtype=REAL)[-1]
+
+
+def reciprocal(values: np.ndarray | float) -> np.ndarray:
+    """fastText's ``1.0 / x`` scale factors: computed in double, stored as float (``real``)."""
+    return (1.0 / np.asarray(values, dtype=np.float64)).astype(REAL)
+
+
 def sentence_vectors(wv: FastTextKeyedVectors, lines: Sequence[bytes]) -> np.ndarray:
     """fastText's unsupervised ``getSentenceVector``: the mean of the unit word vectors of each line.
 
     Words whose vector is zero are left out; an empty line gives zeros. No ``</s>`` is added.
+    The arithmetic is fastText's, so the printed values are the ones it prints.
     """
     tokens = [line.split() for line in lines]
     vectors = word_vectors(wv, [token for words in tokens for token in words])
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+    norms = sequential_norms(vectors)
     used = norms > 0
-    np.divide(vectors, norms[:, None], out=vectors, where=used[:, None])
+    vectors[used] *= reciprocal(norms[used])[:, None]
     out = np.zeros((len(lines), wv.vector_size), dtype=REAL)
     start = 0
     for i, words in enumerate(tokens):
         stop = start + len(words)
-        count = int(used[start:stop].sum())
-        if count:
-            out[i] = vectors[start:stop][used[start:stop]].sum(axis=0, dtype=REAL) * np.float32(1.0 / count)
+        rows = vectors[start:stop][used[start:stop]]
+        if len(rows):
+            out[i] = sequential_sum(rows) * reciprocal(len(rows))
         start = stop
     return out
 
@@ -340,7 +393,7 @@ class SupervisedLines:
         rows = self.rows(line, ended)
         if not rows:
             return np.zeros(self.wv.vector_size, dtype=REAL)
-        return input_rows(self.wv, rows).sum(axis=0, dtype=REAL) * np.float32(1.0 / len(rows))
+        return sequential_sum(input_rows(self.wv, rows)) * reciprocal(len(rows))
 
 
 def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:

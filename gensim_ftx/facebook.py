@@ -59,35 +59,48 @@ def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | Non
         yield ByteSource(stream, name, None), None
 
 
-def _read(path, encoding: str, full_model: bool, mmap: str | None) -> FacebookModelFile:
+def _read(path, encoding: str, full_model: bool, mmap: str | None) -> tuple[FacebookModelFile, FastTextKeyedVectors]:
+    """Parse ``path`` and build its keyed vectors; the vocabulary is built before the matrices
+    are read, so the dictionary's raw bytes are gone by the time gigabytes of rows arrive."""
+    built = {}
+
+    def build_vocabulary(version, args, fields) -> None:
+        built["wv"] = _vocabulary(version, args, fields, encoding)
+        fields["word_blob"] = fields["word_starts"] = fields["word_ends"] = None
+
     with _open_source(path, mmap) as (src, local):
         logger.info("loading fastText model from %s", src.name)
         try:
-            return read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local)
+            mf = read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local,
+                            on_dictionary=build_vocabulary)
         except (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as err:
             # compressed input: the decompressor, not the model layout, found the damage
             raise FacebookFormatError(src.name, "compressed data", src.offset,
                                       f"{type(err).__name__}: {err}") from err
-
-
-def _keyed_vectors(mf: FacebookModelFile, encoding: str) -> FastTextKeyedVectors:
-    args = mf.args
-    nwords = mf.nwords
-    # A version-11 supervised model never used character n-grams (fastText forces maxn = 0).
-    maxn = 0 if mf.version == 11 and args.supervised else args.maxn
-    wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
-    wv.index_to_key = mf.words[:nwords]
-    wv.key_to_index = dict(zip(wv.index_to_key, range(nwords)))
-    wv.expandos = {"count": np.ascontiguousarray(mf.counts[:nwords])}
-    wv.raw_keys = {mf.words[i]: raw for i, raw in mf.raw_words.items() if i < nwords}
-    wv.floret_hash_count = args.hash_count if args.floret else 0
-    wv.pruneidx = mf.pruneidx
+    wv = built["wv"]
     matrix = mf.dense_input()
-    wv.vectors_vocab = matrix[:nwords]
-    wv.vectors_ngrams = matrix[nwords:]
+    wv.vectors_vocab = matrix[:mf.nwords]
+    wv.vectors_ngrams = matrix[mf.nwords:]
+    return mf, wv
+
+
+def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding: str) -> FastTextKeyedVectors:
+    """Keyed vectors with the words, counts and subword table of a parsed dictionary (no matrices yet)."""
+    nwords = fields["nwords"]
+    words = fields["words"]
+    # A version-11 supervised model never used character n-grams (fastText forces maxn = 0).
+    maxn = 0 if version == 11 and args.supervised else args.maxn
+    wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
+    wv.index_to_key = words if len(words) == nwords else words[:nwords]
+    wv.key_to_index = dict(zip(wv.index_to_key, range(nwords)))
+    wv.expandos = {"count": np.ascontiguousarray(fields["counts"][:nwords])}
+    wv.raw_keys = {words[i]: raw for i, raw in fields["raw_words"].items() if i < nwords}
+    wv.floret_hash_count = args.hash_count if args.floret else 0
+    wv.pruneidx = fields["pruneidx"]
     wv.vectors_vocab_lockf = np.ones(1, dtype=REAL)
     wv.vectors_ngrams_lockf = np.ones(1, dtype=REAL)
-    indptr, ids = wv.hasher.csr(mf.word_blob, mf.word_starts[:nwords], mf.word_ends[:nwords], True)
+    indptr, ids = wv.hasher.csr(fields["word_blob"], fields["word_starts"][:nwords], fields["word_ends"][:nwords],
+                                True)
     wv.set_subword_table(indptr, ids)
     return wv
 
@@ -117,8 +130,7 @@ def load_facebook_vectors(path, encoding: str = "utf-8", *, mmap: str | None = N
     gensim_ftx.io.FacebookFormatError
         A ``ValueError`` naming the file, field and byte offset of malformed input.
     """
-    mf = _read(path, encoding, full_model=False, mmap=mmap)
-    wv = _keyed_vectors(mf, encoding)
+    _, wv = _read(path, encoding, full_model=False, mmap=mmap)
     logger.info("loaded %d words and %d n-gram rows of dim %d from %s", len(wv), len(wv.vectors_ngrams),
                 wv.vector_size, getattr(path, "name", path))
     return wv
@@ -144,8 +156,7 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
     -------
     FastText
     """
-    mf = _read(path, encoding, full_model=True, mmap=mmap)
-    wv = _keyed_vectors(mf, encoding)
+    mf, wv = _read(path, encoding, full_model=True, mmap=mmap)
     args = mf.args
     loss = LOSSES[args.loss]
     model = FastText(

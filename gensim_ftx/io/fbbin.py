@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import BinaryIO
 
@@ -266,7 +267,8 @@ def _read_matrix(src: ByteSource, name: str, quantized: bool, dim: int, rows: in
 
 
 def read_model(src: ByteSource, *, encoding: str = "utf-8", full_model: bool = True,
-               mmap: str | None = None, path: str | None = None) -> FacebookModelFile:
+               mmap: str | None = None, path: str | None = None,
+               on_dictionary: Callable[[int | None, FacebookArgs, dict], None] | None = None) -> FacebookModelFile:
     """Parse a fastText model from ``src``.
 
     Parameters
@@ -281,6 +283,10 @@ def read_model(src: ByteSource, *, encoding: str = "utf-8", full_model: bool = T
         Memory-map dense matrices from ``path`` instead of reading them.
     path : str
         Local path of the file, required with ``mmap``.
+    on_dictionary : callable, optional
+        Called with ``(version, args, fields)`` once the dictionary is parsed and before any
+        matrix is allocated; it may consume and drop the word bytes (``fields['word_blob']``)
+        so they are not held while gigabytes of matrix are read.
 
     Raises
     ------
@@ -292,6 +298,8 @@ def read_model(src: ByteSource, *, encoding: str = "utf-8", full_model: bool = T
     if version == 11 and args.supervised:
         logger.info("%s: version 11 supervised model: character n-grams are disabled, as in fastText", src.name)
     d = _read_dictionary(src, version, encoding)
+    if on_dictionary is not None:
+        on_dictionary(version, args, d)
     nwords = d["nwords"]
     nlabels = len(d["words"]) - nwords
     prune = d["pruneidx"]
