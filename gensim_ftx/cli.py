@@ -139,38 +139,91 @@ def load_model(path: str) -> FastText:
         raise _load_error(path, err) from err
 
 
-def vocab_key(wv: FastTextKeyedVectors, token: bytes) -> str | bytes:
-    """The vocabulary key of the word spelt ``token``, or the bytes themselves for an unknown word.
+def load_vocabulary(path: str) -> Vocabulary:
+    """The words (and labels) of a model file, for the query commands."""
+    if _is_local_plain(path):  # memory-mapped: the whole model costs no more than its vectors
+        return Vocabulary.from_model(load_model(path))
+    return Vocabulary(load_vectors(path))  # compressed or remote: skip reading the output matrix
+
+
+class Vocabulary:
+    """A model's words and labels, looked up by the bytes fastText reads from its input.
 
     Keys of entries that were not valid in the model's encoding are backslash-escaped strings
-    (``wv.raw_keys`` keeps their bytes); an unknown word is hashed from its own bytes.
+    (their bytes are kept); a word that is not in the model is hashed from its own bytes.
     """
-    raw = wv.raw_keys or {}
-    try:
-        key = token.decode(wv.encoding)
-    except UnicodeDecodeError:
-        key = token.decode(wv.encoding, errors="backslashreplace")
-        return key if raw.get(key) == token else token
-    return token if key in raw else key
 
+    def __init__(self, wv: FastTextKeyedVectors, labels: Sequence[str] = (), raw_labels: dict | None = None):
+        self.wv = wv
+        self.nwords = len(wv.index_to_key)
+        self.labels = {label: i for i, label in enumerate(labels)}
+        self.raw = dict(wv.raw_keys or {})
+        for index, raw in (raw_labels or {}).items():
+            self.raw[labels[index]] = raw
 
-def word_bytes(wv: FastTextKeyedVectors, word: str) -> bytes:
-    """The bytes fastText prints for vocabulary word ``word``."""
-    raw = wv.raw_keys.get(word) if wv.raw_keys else None
-    return raw if raw is not None else word.encode(wv.encoding)
+    @classmethod
+    def from_model(cls, model: FastText) -> Vocabulary:
+        return cls(model.wv, model.labels or (), getattr(model, "raw_labels", None))
 
+    def key(self, token: bytes) -> str | bytes:
+        """The dictionary key spelt ``token``, or ``token`` itself for a word not in the dictionary."""
+        try:
+            key = token.decode(self.wv.encoding)
+        except UnicodeDecodeError:
+            key = token.decode(self.wv.encoding, errors="backslashreplace")
+            return key if self.raw.get(key) == token else token
+        return token if key in self.raw else key
 
-def word_vectors(wv: FastTextKeyedVectors, tokens: Sequence[bytes]) -> np.ndarray:
-    """fastText's ``getWordVector`` for each token, as a float32 matrix (zeros when a word has no rows)."""
-    keys = [vocab_key(wv, token) for token in tokens]
-    if wv.bucket:
-        return wv.get_vectors(keys)
-    # Without buckets gensim's API raises KeyError for unknown words; fastText gives zeros.
-    out = np.zeros((len(keys), wv.vector_size), dtype=REAL)
-    known = [i for i, key in enumerate(keys) if isinstance(key, str) and key in wv.key_to_index]
-    if known:
-        out[known] = wv.get_vectors([keys[i] for i in known])
-    return out
+    def spelling(self, key: str) -> bytes:
+        """The bytes fastText prints for dictionary entry ``key``."""
+        raw = self.raw.get(key)
+        return raw if raw is not None else key.encode(self.wv.encoding)
+
+    def word_index(self, key: str | bytes) -> int:
+        return self.wv.key_to_index.get(key, -1) if isinstance(key, str) else -1
+
+    def label_index(self, key: str | bytes) -> int:
+        if not isinstance(key, str) or key in self.wv.key_to_index:
+            return -1
+        return self.labels.get(key, -1)
+
+    def vectors(self, tokens: Sequence[bytes]) -> np.ndarray:
+        """fastText's ``getWordVector`` of each token as a float32 matrix (zeros for a word without rows)."""
+        wv = self.wv
+        keys = [self.key(token) for token in tokens]
+        out = np.zeros((len(keys), wv.vector_size), dtype=REAL)
+        labelled = {i for i, key in enumerate(keys) if self.label_index(key) >= 0} if self.labels else set()
+        words = [i for i in range(len(keys)) if i not in labelled]
+        if not wv.bucket:  # gensim's API raises KeyError for unknown words then; fastText gives zeros
+            words = [i for i in words if self.word_index(keys[i]) >= 0]
+        if len(words) == len(keys):
+            out[:] = wv.get_vectors(keys)
+        elif words:
+            out[words] = wv.get_vectors([keys[i] for i in words])
+        for i in labelled:
+            rows = input_rows(wv, self.label_subwords(tokens[i], self.label_index(keys[i])))
+            if len(rows):
+                out[i] = sequential_sum(rows) * reciprocal(len(rows))
+        return out
+
+    def label_subwords(self, token: bytes, index: int) -> list[int]:
+        """A label's rows as fastText computes them: its dictionary id (``nwords + index``, which reads an
+        n-gram bucket's row) and its character n-grams. A fastText quirk, reproduced for equal output."""
+        row = self.nwords + index
+        own = [row] if row < self.nwords + len(self.wv.vectors_ngrams) else []
+        return own + self.wv.hasher.subwords(token, -1).tolist()
+
+    def subwords(self, token: bytes) -> tuple[list[bytes], list[int]]:
+        """fastText's ``getSubwords(word, ngrams, substrings)``: subword spellings and input-matrix rows."""
+        key = self.key(token)
+        names, ids = self.wv.get_subwords(key)
+        spelt = [name.encode(self.wv.encoding) for name in names]
+        if self.word_index(key) >= 0:
+            spelt[0] = self.spelling(key)
+        label = self.label_index(key)
+        if label >= 0:
+            return [self.spelling(key)] + spelt, self.label_subwords(token, label)
+        return spelt, ids.tolist()
 
 
 def input_rows(wv: FastTextKeyedVectors, ids: Iterable[int]) -> np.ndarray:
@@ -276,13 +329,14 @@ class Neighbours:
         return sequential_dots(vectors * scale[:, None], vector) / np.float32(query_norm)
 
 
-def _banned(wv: FastTextKeyedVectors, tokens: Iterable[bytes]) -> list[int]:
-    keys = (vocab_key(wv, token) for token in tokens)
-    return [wv.key_to_index[key] for key in keys if isinstance(key, str) and key in wv.key_to_index]
+def _banned(vocabulary: Vocabulary, tokens: Iterable[bytes]) -> list[int]:
+    """fastText excludes the query's own words from the answers."""
+    indices = (vocabulary.word_index(vocabulary.key(token)) for token in tokens)
+    return [index for index in indices if index >= 0]
 
 
-def _print_predictions(out: BinaryIO, wv: FastTextKeyedVectors, results: list[tuple[str, float]]) -> None:
-    out.write(b"".join(word_bytes(wv, word) + b" %g\n" % score for word, score in results))
+def _print_predictions(out: BinaryIO, vocabulary: Vocabulary, results: list[tuple[str, float]]) -> None:
+    out.write(b"".join(vocabulary.spelling(word) + b" %g\n" % score for word, score in results))
 
 
 def analogy_query(vectors: np.ndarray) -> np.ndarray:
@@ -299,10 +353,10 @@ def analogy_query(vectors: np.ndarray) -> np.ndarray:
 
 def cmd_print_word_vectors(args: argparse.Namespace) -> int:
     """Vectors of the words read from standard input, one ``word v1 v2 ...`` line each."""
-    wv = load_vectors(args.model)
+    vocabulary = load_vocabulary(args.model)
     out = sys.stdout.buffer
     for tokens in token_batches(sys.stdin.buffer):
-        vectors = word_vectors(wv, tokens)  # one bulk call per batch
+        vectors = vocabulary.vectors(tokens)  # one bulk call per batch
         out.write(b"".join(token + b" " + format_values(vector) + b"\n" for token, vector in zip(tokens, vectors)))
         out.flush()
     return 0
@@ -320,18 +374,18 @@ def reciprocal(values: np.ndarray | float) -> np.ndarray:
     return (1.0 / np.asarray(values, dtype=np.float64)).astype(REAL)
 
 
-def sentence_vectors(wv: FastTextKeyedVectors, lines: Sequence[bytes]) -> np.ndarray:
+def sentence_vectors(vocabulary: Vocabulary, lines: Sequence[bytes]) -> np.ndarray:
     """fastText's unsupervised ``getSentenceVector``: the mean of the unit word vectors of each line.
 
     Words whose vector is zero are left out; an empty line gives zeros. No ``</s>`` is added.
     The arithmetic is fastText's, so the printed values are the ones it prints.
     """
     tokens = [line.split() for line in lines]
-    vectors = word_vectors(wv, [token for words in tokens for token in words])
+    vectors = vocabulary.vectors([token for words in tokens for token in words])
     norms = sequential_norms(vectors)
     used = norms > 0
     vectors[used] *= reciprocal(norms[used])[:, None]
-    out = np.zeros((len(lines), wv.vector_size), dtype=REAL)
+    out = np.zeros((len(lines), vocabulary.wv.vector_size), dtype=REAL)
     start = 0
     for i, words in enumerate(tokens):
         stop = start + len(words)
@@ -348,9 +402,9 @@ class SupervisedLines:
     def __init__(self, model: FastText):
         from ._subwords import ft_hash
 
+        self.vocabulary = Vocabulary.from_model(model)
         self.wv = model.wv
         self.hash = ft_hash
-        self.labels = set(model.labels or ())
         self.word_ngrams = int(model.fb_args.word_ngrams)
         self.bucket = int(model.fb_args.bucket)
         self.nwords = len(self.wv.index_to_key)
@@ -359,14 +413,14 @@ class SupervisedLines:
 
     def rows(self, line: bytes, ended: bool) -> list[int]:
         """Input-matrix rows of one line, as fastText's ``Dictionary::getLine`` collects them."""
-        wv, hasher = self.wv, self.wv.hasher
+        vocabulary, hasher = self.vocabulary, self.wv.hasher
         tokens = line.replace(b"\0", b" ").split() + ([EOS] if ended else [])
         rows: list[int] = []
         hashes: list[int] = []
         for token in tokens:
-            key = vocab_key(wv, token)
-            wid = wv.key_to_index.get(key, -1) if isinstance(key, str) else -1
-            if wid < 0 and (token.startswith(LABEL_PREFIX) or key in self.labels):
+            key = vocabulary.key(token)
+            wid = vocabulary.word_index(key)
+            if wid < 0 and (token.startswith(LABEL_PREFIX) or vocabulary.label_index(key) >= 0):
                 continue  # a label, not a word
             rows.extend(hasher.subwords(token, wid).tolist())
             hashes.append(self.hash(token))
@@ -400,12 +454,13 @@ def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:
     """One vector per line of standard input (the line itself is not printed, as in fastText)."""
     model = load_model(args.model)
     supervised = SupervisedLines(model) if model.supervised else None
+    vocabulary = Vocabulary.from_model(model)
     out = sys.stdout.buffer
     for batch in line_batches(sys.stdin.buffer):
         if supervised is not None:
             vectors = [supervised.vector(line, ended) for line, ended in batch]
         else:
-            vectors = sentence_vectors(model.wv, [line for line, _ in batch])
+            vectors = sentence_vectors(vocabulary, [line for line, _ in batch])
         out.write(b"".join(format_values(vector) + b"\n" for vector in vectors))
         out.flush()
     return 0
@@ -413,29 +468,25 @@ def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:
 
 def cmd_print_ngrams(args: argparse.Namespace) -> int:
     """Each subword of a word (the word itself when in the vocabulary, then its n-grams) and its row."""
-    wv = load_vectors(args.model)
-    token = os.fsencode(args.word)
-    names, ids = wv.get_subwords(vocab_key(wv, token))
-    rows = input_rows(wv, ids)
-    out = sys.stdout.buffer
+    vocabulary = load_vocabulary(args.model)
+    names, ids = vocabulary.subwords(os.fsencode(args.word))
+    rows = input_rows(vocabulary.wv, ids)
     # As fastText, pair names and rows by position (a pruned model may keep fewer rows than names).
-    for position, (name, row) in enumerate(zip(names, rows)):
-        spelt = word_bytes(wv, name) if position == 0 and name in wv.key_to_index else name.encode(wv.encoding)
-        out.write(spelt + b" " + format_values(row) + b"\n")
+    sys.stdout.buffer.write(b"".join(name + b" " + format_values(row) + b"\n" for name, row in zip(names, rows)))
     return 0
 
 
 def cmd_nn(args: argparse.Namespace) -> int:
     """Interactive nearest neighbours: a word per query on standard input."""
-    wv = load_vectors(args.model)
-    index = Neighbours(wv)
+    vocabulary = load_vocabulary(args.model)
+    index = Neighbours(vocabulary.wv)
     out = sys.stdout.buffer
     prompt = b"Query word? "
     _write_prompt(out, prompt)
     for tokens in token_batches(sys.stdin.buffer):
         for token in tokens:
-            query = word_vectors(wv, [token])[0]
-            _print_predictions(out, wv, index.query(query, args.k, _banned(wv, [token])))
+            query = vocabulary.vectors([token])[0]
+            _print_predictions(out, vocabulary, index.query(query, args.k, _banned(vocabulary, [token])))
             _write_prompt(out, prompt)
     return 0
 
@@ -444,8 +495,8 @@ def cmd_analogies(args: argparse.Namespace) -> int:
     """Interactive analogies: three words ``A B C`` per query, answers near A - B + C."""
     out = sys.stdout.buffer
     out.write(b"Loading model " + os.fsencode(args.model) + b"\n")
-    wv = load_vectors(args.model)
-    index = Neighbours(wv)
+    vocabulary = load_vocabulary(args.model)
+    index = Neighbours(vocabulary.wv)
     prompt = b"Query triplet (A - B + C)? "
     _write_prompt(out, prompt)
     triplet: list[bytes] = []
@@ -454,8 +505,8 @@ def cmd_analogies(args: argparse.Namespace) -> int:
             triplet.append(token)
             if len(triplet) < 3:
                 continue
-            query = analogy_query(word_vectors(wv, triplet))
-            _print_predictions(out, wv, index.query(query, args.k, _banned(wv, triplet)))
+            query = analogy_query(vocabulary.vectors(triplet))
+            _print_predictions(out, vocabulary, index.query(query, args.k, _banned(vocabulary, triplet)))
             _write_prompt(out, prompt)
             triplet = []
     return 0  # fastText loops forever at end of input; an incomplete last triplet is ignored
@@ -479,14 +530,15 @@ def dump_args(model: FastText) -> bytes:
 def dump_dict(model: FastText) -> Iterator[bytes]:
     """fastText's ``Dictionary::dump``: the entry count, then ``word count word|label`` per entry."""
     wv = model.wv
+    vocabulary = Vocabulary.from_model(model)
     labels = list(model.labels or ())
     counts = np.asarray(wv.expandos["count"], dtype=np.int64).tolist()
     label_counts = np.asarray(model.label_counts if labels else [], dtype=np.int64).tolist()
     yield b"%d\n" % (len(wv.index_to_key) + len(labels))
     for word, count in zip(wv.index_to_key, counts):
-        yield word_bytes(wv, word) + b" %d word\n" % count
+        yield vocabulary.spelling(word) + b" %d word\n" % count
     for label, count in zip(labels, label_counts):
-        yield label.encode(wv.encoding, errors="surrogateescape") + b" %d label\n" % count
+        yield vocabulary.spelling(label) + b" %d label\n" % count
 
 
 def dump_matrix(parts: Sequence[np.ndarray]) -> Iterator[bytes]:
@@ -539,8 +591,18 @@ class ProgressPrinter:
     """The ``progress`` callback of :func:`gensim_ftx.train_unsupervised`, showing fastText's line.
 
     On a terminal the line is rewritten in place (``\\r``); otherwise a plain line is written every
-    ``step`` of the run or every ``interval`` seconds, whichever comes first. Verbosity as fastText:
-    0 prints nothing, 1 only the summary, 2 the running line too.
+    ``step`` of the run or every ``interval`` seconds, whichever comes first.
+
+    Parameters
+    ----------
+    stream : text file object
+        Where to write (the CLI passes ``sys.stderr``).
+    verbose : int
+        fastText's levels: 0 prints nothing, 1 only the summary, 2 the running line too.
+    tty : bool, optional
+        Whether ``stream`` is a terminal (default: ask it).
+    step, interval : float
+        Without a terminal: a line per ``step`` of the run or per ``interval`` seconds.
     """
 
     def __init__(self, stream: IO[str], verbose: int, *, tty: bool | None = None, step: float = 0.05,
@@ -613,15 +675,28 @@ def training_file(source: str) -> Iterator[str]:
     compressed or remote file (read through smart_open), removed afterwards.
 
     The trainer needs a real file: its threads seek to their own byte ranges.
+
+    Parameters
+    ----------
+    source : str
+        ``-``, a path, a compressed path (``.gz``, ``.bz2``, ``.xz``, ``.zst``) or a URL smart_open reads.
+
+    Yields
+    ------
+    str
+        A path the trainer can read.
+
+    Raises
+    ------
+    InputError
+        When ``source`` cannot be read; the message names it.
     """
     if source != "-" and _is_local_plain(source):
         try:
             with open(source, "rb"):
                 pass
-        except OSError as err:
+        except OSError as err:  # also a directory: IsADirectoryError
             raise InputError(f"{source} cannot be opened for training! ({err.strerror})") from err
-        if os.path.isdir(source):
-            raise InputError(f"{source} cannot be opened for training! (Is a directory)")
         yield source
         return
     handle, staged = tempfile.mkstemp(prefix="gensim-ftx-", suffix=".txt")
@@ -794,46 +869,52 @@ temporary file (in $TMPDIR). Ctrl-C stops training and saves the model trained s
 """
 
 
-def _add_training_parser(commands, name: str, summary: str) -> None:
+def _add_training_parser(commands: argparse._SubParsersAction, name: str, summary: str) -> None:
     parser = commands.add_parser(name, help=summary, description=f"{summary} (fastText's '{name}' command).",
                                  epilog=_TRAIN_EPILOG.format(prog=PROG), allow_abbrev=False,
-                                 formatter_class=_Formatter)
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     required = parser.add_argument_group("mandatory arguments")
     required.add_argument("-input", required=True, metavar="PATH",
                           help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
     required.add_argument("-output", required=True, metavar="PATH", help="output file path, without extension")
-    dictionary = parser.add_argument_group("dictionary arguments")
-    dictionary.add_argument("-minCount", type=_int_at_least(0), default=5, help="minimal number of word occurrences")
-    dictionary.add_argument("-minCountLabel", type=_int_at_least(0), default=0,
-                            help="minimal number of label occurrences (recorded only)")
-    dictionary.add_argument("-wordNgrams", type=_int_at_least(1), default=1,
-                            help="max length of word ngram (recorded only: unsupervised training ignores it)")
-    dictionary.add_argument("-bucket", type=_int_at_least(0), default=2000000, help="number of buckets")
-    dictionary.add_argument("-minn", type=_int_at_least(0), default=3, help="min length of char ngram")
-    dictionary.add_argument("-maxn", type=_int_at_least(0), default=6, help="max length of char ngram")
-    dictionary.add_argument("-t", type=_non_negative_float, default=1e-4, help="sampling threshold")
-    dictionary.add_argument("-label", default="__label__", help="labels prefix (recorded only)")
-    training = parser.add_argument_group("training arguments")
-    training.add_argument("-lr", type=_non_negative_float, default=0.05, help="learning rate")
-    training.add_argument("-lrUpdateRate", type=_int_at_least(1), default=100,
-                          help="change the rate of updates for the learning rate")
-    training.add_argument("-dim", type=_int_at_least(1), default=100, help="size of word vectors")
-    training.add_argument("-ws", type=_int_at_least(1), default=5, help="size of the context window")
-    training.add_argument("-epoch", type=_int_at_least(1), default=5, help="number of epochs")
-    training.add_argument("-neg", type=_int_at_least(1), default=5, help="number of negatives sampled")
-    training.add_argument("-loss", choices=("ns", "hs", "softmax"), default="ns", help="loss function")
-    training.add_argument("-thread", type=_int_at_least(1), default=12, help="number of threads")
-    training.add_argument("-pretrainedVectors", default="", metavar="PATH",
-                          help="pretrained word vectors (.vec) to start from")
-    training.add_argument("-saveOutput", action="store_true", help="also write the output matrix to <output>.output")
-    training.add_argument("-seed", type=int, default=0, help="random generator seed")
-    training.add_argument("-verbose", type=_int_at_least(0), default=2,
-                          help="verbosity level: 0 silent, 1 summary, 2 progress line")
+    count, positive, number = _int_at_least(0), _int_at_least(1), _non_negative_float
+    flags = [
+        ("dictionary arguments", [
+            ("-minCount", count, 5, "minimal number of word occurrences"),
+            ("-minCountLabel", count, 0, "minimal number of label occurrences (recorded only)"),
+            ("-wordNgrams", positive, 1, "max length of word ngram (recorded only for unsupervised models)"),
+            ("-bucket", count, 2000000, "number of buckets"),
+            ("-minn", count, 3, "min length of char ngram"),
+            ("-maxn", count, 6, "max length of char ngram"),
+            ("-t", number, 1e-4, "sampling threshold"),
+            ("-label", str, "__label__", "labels prefix (recorded only)"),
+        ]),
+        ("training arguments", [
+            ("-lr", number, 0.05, "learning rate"),
+            ("-lrUpdateRate", positive, 100, "change the rate of updates for the learning rate"),
+            ("-dim", positive, 100, "size of word vectors"),
+            ("-ws", positive, 5, "size of the context window"),
+            ("-epoch", positive, 5, "number of epochs"),
+            ("-neg", positive, 5, "number of negatives sampled"),
+            ("-loss", str, "ns", "loss function {ns, hs, softmax}"),
+            ("-thread", positive, 12, "number of threads"),
+            ("-pretrainedVectors", str, "", "pretrained word vectors (.vec) to start from"),
+            ("-seed", int, 0, "random generator seed"),
+            ("-verbose", count, 2, "verbosity level: 0 silent, 1 summary, 2 progress line"),
+        ]),
+    ]
+    for title, options in flags:
+        group = parser.add_argument_group(title)
+        for flag, kind, default, text in options:
+            metavar = "PATH" if flag == "-pretrainedVectors" else ("X" if kind is number else
+                                                                   "N" if kind is not str else "S")
+            extra = {"choices": ("ns", "hs", "softmax")} if flag == "-loss" else {}
+            group.add_argument(flag, type=kind, default=default, metavar=metavar,
+                               help=f"{text} [{default:g}]" if kind is number else f"{text} [{default}]", **extra)
+        if title == "training arguments":
+            group.add_argument("-saveOutput", action="store_true",
+                               help="also write the output matrix to <output>.output [false]")
     parser.set_defaults(handler=cmd_train)
-
-
-class _Formatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Keep the examples' layout and show each option's default, as fastText's help does."""
 
 
 def _add_query_parsers(commands) -> None:
@@ -907,7 +988,18 @@ def _silence_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``gensim-ftx`` with ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
+    """Run the ``gensim-ftx`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 success, 1 input error, 2 usage error, 130 interrupted, 141 broken pipe.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in _FASTTEXT_ONLY:

@@ -5,6 +5,7 @@ gensim's model and keyed-vector objects and back.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import gzip
@@ -176,6 +177,7 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
         model.raw_labels = {i - mf.nwords: raw for i, raw in mf.raw_words.items() if i >= mf.nwords}
     model.corpus_total_words = mf.ntokens
     model.layer1_size = args.dim
+    model.raw_vocab = collections.defaultdict(int)  # as gensim leaves it: ready for build_vocab(update=True)
     output = mf.dense_output()
     if loss == "ns":
         model.syn1neg = output
@@ -189,6 +191,8 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
                             "qout_flag": mf.qout_flag}
     elif mf.qout_flag:
         model._quantized = {"input": None, "output": None, "qout_flag": True}
+    if model.negative:
+        model.make_cum_table()
     return model
 
 

@@ -249,7 +249,7 @@ class FastText(gensim_fasttext.FastText):
             raise ValueError("You must specify an explicit epochs count. The usual value is epochs=model.epochs.")
 
     def _check_corpus_sanity(self, corpus_iterable=None, corpus_file=None, passes=1):
-        if corpus_file is not None and isinstance(corpus_file, (str, os.PathLike)) and not os.path.isfile(corpus_file):
+        if corpus_iterable is None and isinstance(corpus_file, (str, os.PathLike)) and not os.path.isfile(corpus_file):
             raise FileNotFoundError(errno.ENOENT, "corpus_file not found", os.fspath(corpus_file))
         super()._check_corpus_sanity(corpus_iterable=corpus_iterable, corpus_file=corpus_file, passes=passes)
 

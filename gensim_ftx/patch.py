@@ -1,7 +1,15 @@
-"""Make code you cannot edit use gensim_ftx: ``gensim_ftx.patch_gensim()`` and its undo."""
+"""Make code you cannot edit use gensim_ftx: ``gensim_ftx.patch_gensim()`` and its undo.
+
+gensim's own methods call ``super(FastText, self)`` and ``isinstance(self, FastTextKeyedVectors)``
+with the module globals; rebinding those globals to our subclasses would make gensim's methods
+recurse into ours. So the two classes are swapped through properties on the module's type:
+``gensim.models.fasttext.FastText`` and ``from gensim.models.fasttext import FastText`` see ours,
+while gensim's function bodies, which read the module dictionary, still see gensim's.
+"""
 from __future__ import annotations
 
 import contextlib
+import types
 from collections.abc import Iterator
 
 import gensim.models
@@ -12,10 +20,16 @@ from .facebook import load_facebook_model, load_facebook_vectors, save_facebook_
 from .keyedvectors import FastTextKeyedVectors
 from .model import FastText
 
+
+class _PatchedFastTextModule(types.ModuleType):
+    """Type of ``gensim.models.fasttext`` while patched: its classes read as gensim_ftx's."""
+
+    FastText = property(lambda self: FastText)
+    FastTextKeyedVectors = property(lambda self: FastTextKeyedVectors)
+
+
 _TARGETS = (
     (gensim.models, "FastText", FastText),
-    (gensim.models.fasttext, "FastText", FastText),
-    (gensim.models.fasttext, "FastTextKeyedVectors", FastTextKeyedVectors),
     (gensim.models.keyedvectors, "FastTextKeyedVectors", FastTextKeyedVectors),
     (gensim.models.fasttext, "load_facebook_model", load_facebook_model),
     (gensim.models.fasttext, "load_facebook_vectors", load_facebook_vectors),
@@ -37,10 +51,12 @@ def patch_gensim() -> None:
         if key not in _originals:
             _originals[key] = getattr(module, name)
         setattr(module, name, replacement)
+    gensim.models.fasttext.__class__ = _PatchedFastTextModule
 
 
 def unpatch_gensim() -> None:
     """Restore gensim's own names."""
+    gensim.models.fasttext.__class__ = types.ModuleType
     for module, name, _ in _TARGETS:
         original = _originals.pop((id(module), name), None)
         if original is not None:

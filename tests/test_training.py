@@ -213,14 +213,22 @@ def test_missing_corpus_file_names_it():
         gensim_ftx.FastText(corpus_file="/nonexistent/no-such-corpus.txt", **small())
 
 
-def test_patch_gensim_swaps_and_restores():
+def test_patch_gensim_swaps_and_restores(sentences, tmp_path):
     original = gensim_fasttext.FastText
     with gensim_ftx.patched_gensim():
         import gensim.models
+        from gensim.models.fasttext import FastText, FastTextKeyedVectors, load_facebook_model
 
-        assert gensim.models.FastText is gensim_ftx.FastText
-        assert gensim_fasttext.load_facebook_model is gensim_ftx.load_facebook_model
+        assert gensim.models.FastText is FastText is gensim_ftx.FastText
+        assert FastTextKeyedVectors is gensim_ftx.FastTextKeyedVectors
+        assert load_facebook_model is gensim_ftx.load_facebook_model
+        # classes must still work while patched: gensim's methods call super() with its own names
+        model = gensim.models.FastText(sentences[:50], **small(min_count=1, epochs=1))
+        model.save(str(tmp_path / "patched.model"))
+        assert type(gensim.models.FastText.load(str(tmp_path / "patched.model"))) is gensim_ftx.FastText
+        assert type(load_facebook_model(datapath("toy-model.bin"))) is gensim_ftx.FastText
     assert gensim_fasttext.FastText is original
+    assert type(gensim_fasttext.FastText(sentences[:50], **small(min_count=1, epochs=1))) is original
 
 
 def test_tables_follow_each_semantics():
