@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import smart_open
 
+from .io._dictionary import index_of
 from .io.atomic import write_atomically
 from .io.errors import FacebookFormatError
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
@@ -93,7 +94,7 @@ def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding:
     maxn = 0 if version == 11 and args.supervised else args.maxn
     wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
     wv.index_to_key = words if len(words) == nwords else words[:nwords]
-    wv.key_to_index = dict(zip(wv.index_to_key, range(nwords)))
+    wv.key_to_index = index_of(wv.index_to_key)
     wv.expandos = {"count": np.ascontiguousarray(fields["counts"][:nwords])}
     wv.raw_keys = {words[i]: raw for i, raw in fields["raw_words"].items() if i < nwords}
     wv.floret_hash_count = args.hash_count if args.floret else 0

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 REAL = np.float32
 _PARALLEL_MIN_ROWS = 20000
+_CPUS = min(8, os.cpu_count() or 1)
 # gensim's training threads take raw pointers into buckets_word: it must be built exactly once.
 _BUCKETS_LOCK = threading.Lock()
 
@@ -48,7 +49,7 @@ def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams:
         out = np.empty((count, dim), dtype=REAL)
     vocab = _as_rows(vocab, dim)
     ngrams = _as_rows(ngrams, dim)
-    threads = threads or min(8, os.cpu_count() or 1)
+    threads = threads or _CPUS
     if count < _PARALLEL_MIN_ROWS or threads == 1:
         mean_rows(indptr, ids, vocab, ngrams, out, select)
         return out
@@ -250,18 +251,12 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
             For an out-of-vocabulary word when the model has no n-gram buckets.
         """
         index = self._index_or_none(word)
-        if index is not None:
-            if norm:
-                self.fill_norms()
-                return self.vectors[index] / self.norms[index]
-            if self._vectors is not None:
-                return self._vectors[index]
-            self._ensure_subwords()
-            return compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
-                                self.vectors_ngrams, select=np.array([index], dtype=np.int64))[0]
-        if self.bucket == 0:
-            raise KeyError(f"cannot calculate vector for OOV word {word!r} without ngrams")
-        vector = self._oov_vectors([word])[0]
+        if index is not None and norm:
+            self.fill_norms()
+            return self.vectors[index] / self.norms[index]
+        if index is not None and self._vectors is not None:
+            return self._vectors[index]
+        vector = self.get_vectors([word if index is None else self.index_to_key[index]])[0]
         if norm:
             length = np.linalg.norm(vector)
             return vector / length if length > 0 else vector
@@ -271,42 +266,25 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         """Vectors of many words at once, as a ``(len(words), vector_size)`` float32 array.
 
         In-vocabulary words take their composite vector, out-of-vocabulary words the mean of
-        their n-gram rows (zeros when they have none). Hashing and averaging run in bulk,
-        without the GIL. An extension of gensim's API.
+        their n-gram rows (zeros when they have none). Lookup, hashing and averaging run in bulk
+        in Cython, the averaging without the GIL. An extension of gensim's API.
 
         Raises
         ------
         KeyError
             If a word is out of vocabulary and the model has no n-gram buckets.
         """
-        words = list(words)
-        lookup = self.key_to_index.get
-        index = np.fromiter((lookup(w, -1) for w in words), dtype=np.int64, count=len(words))
-        out = np.empty((len(words), self.vector_size), dtype=REAL)
-        known = index >= 0
-        if known.any():
-            rows = index[known]
-            if self._vectors is not None:
-                out[known] = self._vectors[rows]
-            else:
-                self._ensure_subwords()
-                out[known] = compose_rows(self.subword_indptr, self.subword_ids, self.vectors_vocab,
-                                          self.vectors_ngrams, select=rows)
-        if not known.all():
-            if self.bucket == 0:
-                missing = words[int(np.flatnonzero(~known)[0])]
-                raise KeyError(f"cannot calculate vector for OOV word {missing!r} without ngrams")
-            positions = np.flatnonzero(~known)
-            out[positions] = self._oov_vectors([words[i] for i in positions])
+        words = words if isinstance(words, list) else list(words)
+        self._ensure_subwords()
+        indptr, ids, first_oov = self.hasher.lookup_csr(words, self.key_to_index, self.subword_indptr,
+                                                        self.subword_ids, self.encoding)
+        if first_oov >= 0 and self.bucket == 0:
+            raise KeyError(f"cannot calculate vector for OOV word {words[first_oov]!r} without ngrams")
+        out = compose_rows(indptr, ids, self.vectors_vocab, self.vectors_ngrams)
         if norm:
             lengths = np.linalg.norm(out, axis=1, keepdims=True)
             np.divide(out, lengths, out=out, where=lengths > 0)
         return out
-
-    def _oov_vectors(self, words: list) -> np.ndarray:
-        blob, starts, ends = pack_words([self._encode(w) for w in words])
-        indptr, ids = self.hasher.csr(blob, starts, ends, False)
-        return compose_rows(indptr, ids, self.vectors_vocab, self.vectors_ngrams)
 
     def __getitem__(self, key_or_keys):
         if isinstance(key_or_keys, _KEY_TYPES):
