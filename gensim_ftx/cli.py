@@ -732,24 +732,8 @@ def _check_output(path: str) -> None:
 
 
 def _model_from_interrupt(interrupt: KeyboardInterrupt) -> FastText | None:
-    """The model a Ctrl-C left behind, if training had started.
-
-    WORKAROUND: ``train_unsupervised`` re-raises KeyboardInterrupt without handing out the model it
-    leaves usable, so it is taken from the frames the exception passed through.
-    """
-    from .model import FastText
-
-    found = None
-    tb = interrupt.__traceback__
-    while tb is not None:
-        for name in ("ft", "self"):
-            value = tb.tb_frame.f_locals.get(name)
-            if isinstance(value, FastText):
-                found = value
-        tb = tb.tb_next
-    if found is None or getattr(found, "fb_args", None) is None or found.wv.vectors_vocab is None:
-        return None  # interrupted before training started
-    return found
+    """The model a Ctrl-C left behind (``train_unsupervised`` attaches it), if training had started."""
+    return getattr(interrupt, "model", None)
 
 
 def save_outputs(model: FastText, output: str, save_output: bool) -> None:

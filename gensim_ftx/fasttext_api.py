@@ -39,8 +39,11 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     loss : {'ns', 'hs', 'softmax'}
     thread : int, optional
         Worker threads (default: all cores but one, at least one).
-    lrUpdateRate, wordNgrams, minCountLabel, label
+    lrUpdateRate, wordNgrams
         Recorded in the model's arguments (written to ``.bin``); they do not change unsupervised training.
+    label, minCountLabel
+        Tokens starting with ``label`` are labels, as in fastText: kept in ``model.labels`` (when
+        seen at least ``minCountLabel`` times) and never trained as words.
     verbose : int
         0 silences gensim_ftx's INFO logging during training.
     pretrainedVectors : str
@@ -52,6 +55,11 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     Returns
     -------
     FastText
+
+    Raises
+    ------
+    KeyboardInterrupt
+        On Ctrl-C during training, with the partly trained, usable model as its ``model`` attribute.
     """
     if model not in _MODELS:
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
@@ -73,6 +81,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             alpha=lr, min_alpha=0.0, window=ws, min_count=minCount, sample=t, seed=seed, workers=workers,
             epochs=epoch, min_n=minn, max_n=maxn, bucket=bucket, semantics="fasttext", loss=loss,
         )
+        ft.label_prefix = label
+        ft.min_count_label = minCountLabel
         ft.scan_vocab(corpus_file=input)
         if pretrainedVectors:
             vectors = _read_pretrained(pretrainedVectors, dim)
@@ -87,8 +97,12 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
                                   loss=1 if loss == "hs" else (2 if loss == "ns" else 3), model=2 if ft.sg else 1,
                                   bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t)
-        ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
-                 progress=progress)
+        try:
+            ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
+                     progress=progress)
+        except KeyboardInterrupt as interrupt:
+            interrupt.model = ft  # usable and saveable: the caller may keep what was trained
+            raise
     finally:
         package_logger.setLevel(previous)
     return ft

@@ -128,6 +128,8 @@ class FastText(gensim_fasttext.FastText):
         if self.max_vocab_size and len(raw_vocab) > self.max_vocab_size:
             keep = sorted(raw_vocab, key=raw_vocab.get, reverse=True)[:self.max_vocab_size]
             raw_vocab = {w: raw_vocab[w] for w in keep}
+        if SEMANTICS[self.semantics].eos:
+            raw_vocab = self._split_labels(raw_vocab)
         self.raw_vocab = raw_vocab
         self.wv.raw_keys.update(raw_keys)
         self.corpus_count = _count_lines(corpus_file)
@@ -136,6 +138,18 @@ class FastText(gensim_fasttext.FastText):
         logger.info("collected %i word types from %s (%i tokens, %i lines) in %.1fs", len(raw_vocab), corpus_file,
                     ntokens, self.corpus_count, default_timer() - start)
         return ntokens, self.corpus_count
+
+    def _split_labels(self, raw_vocab: dict) -> dict:
+        """fastText makes every token that starts with the label prefix a label: never a trained word."""
+        prefix = getattr(self, "label_prefix", "__label__")
+        labels = {w: c for w, c in raw_vocab.items() if w.startswith(prefix)}
+        if not labels:
+            return raw_vocab
+        threshold = getattr(self, "min_count_label", 0)
+        kept = sorted(((c, w) for w, c in labels.items() if c >= threshold), key=lambda cw: -cw[0])
+        self.labels = [w for _, w in kept]
+        self.label_counts = np.array([c for c, _ in kept], dtype=np.int64)
+        return {w: c for w, c in raw_vocab.items() if w not in labels}
 
     def make_cum_table(self, domain=2**31 - 1):
         """gensim's cumulative negative-sampling table, vectorised (kept for gensim API users)."""
