@@ -865,13 +865,13 @@ def _add_training_parser(commands: argparse._SubParsersAction, name: str, summar
     flags = [
         ("dictionary arguments", [
             ("-minCount", count, 5, "minimal number of word occurrences"),
-            ("-minCountLabel", count, 0, "minimal number of label occurrences (recorded only)"),
+            ("-minCountLabel", count, 0, "minimal number of label occurrences"),
             ("-wordNgrams", positive, 1, "max length of word ngram (recorded only for unsupervised models)"),
             ("-bucket", count, 2000000, "number of buckets"),
             ("-minn", count, 3, "min length of char ngram"),
             ("-maxn", count, 6, "max length of char ngram"),
             ("-t", number, 1e-4, "sampling threshold"),
-            ("-label", str, "__label__", "labels prefix (recorded only)"),
+            ("-label", str, "__label__", "labels prefix: such tokens are labels, not trained words"),
         ]),
         ("training arguments", [
             ("-lr", number, 0.05, "learning rate"),
