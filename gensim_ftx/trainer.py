@@ -91,14 +91,6 @@ def effective_loss(model) -> str:
     raise ValueError("set hs=1, negative > 0 or loss='softmax': with none of them there is nothing to train")
 
 
-def _writeable(array: np.ndarray, name: str) -> np.ndarray:
-    if array.dtype != REAL or not array.flags.c_contiguous:
-        raise ValueError(f"{name} must be a C-contiguous float32 matrix to train in place")
-    if not array.flags.writeable:
-        raise ValueError(f"{name} is read-only (a model loaded with mmap='r'); load it with mmap=None or 'c'")
-    return array
-
-
 def _zeros_if_missing(model, name: str, rows: int) -> np.ndarray:
     current = getattr(model, name, None)
     if current is None or current.shape != (rows, model.layer1_size):
@@ -132,9 +124,8 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
     power = 0.5 if semantics.name == "fasttext" else float(model.ns_exponent)
     ntokens = getattr(model, "fasttext_ntokens", None) if semantics.subsampling == "fasttext" else None
     kernel = KernelModel(
-        _writeable(wv.vectors_vocab, "vectors_vocab"), _writeable(wv.vectors_ngrams, "vectors_ngrams"),
-        _writeable(output, "output matrix"), wv.subword_indptr, wv.subword_ids,
-        loss=loss, neg_output=None if neg_output is None else _writeable(neg_output, "syn1neg"),
+        wv.vectors_vocab, wv.vectors_ngrams, output, wv.subword_indptr, wv.subword_ids,
+        loss=loss, neg_output=neg_output,
         neg=int(model.negative), neg_table=negative_table(counts, power) if "ns" in loss else None,
         neg_redraw=semantics.negative_redraw,
         path_indptr=paths[0], path_nodes=paths[1], path_codes=paths[2],

@@ -182,15 +182,22 @@ def _fail(message: str) -> None:
 
 
 def _check_gensim_attrs() -> None:
-    problems = []
+    found = []
     for (module_name, attr), dotted in REQUIRED_GENSIM_ATTRS.items():
         __import__(module_name)
-        actual = getattr(sys.modules[module_name], attr)
+        found.append((f"{module_name}.{attr}", getattr(sys.modules[module_name], attr), dotted))
+    _check_substituted(found)
+
+
+def _check_substituted(found: list) -> None:
+    """Fail unless every ``(name, object, expected dotted path)`` is ours (ftx run) or gensim's (baseline)."""
+    problems = []
+    for name, actual, dotted in found:
         ours = actual is _resolve(dotted) if TARGET == "ftx" else actual.__module__.startswith("gensim_ftx")
         if TARGET == "ftx" and not ours:
-            problems.append(f"{module_name}.{attr} is {actual!r}, expected {dotted}")
+            problems.append(f"{name} is {actual!r}, expected {dotted} -- gensim's own code would be tested")
         if TARGET == "gensim" and ours:
-            problems.append(f"{module_name}.{attr} is gensim_ftx's {actual!r} in the baseline run")
+            problems.append(f"{name} is gensim_ftx's {actual!r} in the baseline run")
     if problems:
         _fail("substitution check failed:\n  " + "\n  ".join(problems))
 
@@ -266,16 +273,8 @@ def pytest_collection_modifyitems(session, config, items):
     if not modules:
         _fail("no test module with FT_gensim was collected (is test_fasttext.py next to this conftest?)")
     for module in modules:
-        problems = []
-        for name, dotted in REQUIRED_MODULE_NAMES.items():
-            actual = getattr(module, name)
-            is_ours = actual is _resolve(dotted) if TARGET == "ftx" else actual.__module__.startswith("gensim_ftx")
-            if TARGET == "ftx" and not is_ours:
-                problems.append(f"{module.__name__}.{name} is {actual!r} -- gensim's own class would be tested")
-            if TARGET == "gensim" and is_ours:
-                problems.append(f"{module.__name__}.{name} is gensim_ftx's in the baseline run")
-        if problems:
-            _fail("substitution check failed:\n  " + "\n  ".join(problems))
+        _check_substituted([(f"{module.__name__}.{name}", getattr(module, name), dotted)
+                            for name, dotted in REQUIRED_MODULE_NAMES.items()])
         for name, (replacement, _) in MODULE_SUBSTITUTIONS.items():
             if not hasattr(module, name):
                 _fail(f"{module.__name__} has no {name!r} to substitute; update MODULE_SUBSTITUTIONS")
