@@ -31,6 +31,7 @@ setup(
         [
             extension("gensim_ftx._subwords"),
             extension("gensim_ftx._compose"),
+            extension("gensim_ftx._vocab"),
             extension("gensim_ftx.io._dictionary"),
             extension("gensim_ftx._corpus"),
             extension("gensim_ftx._kernels"),

@@ -12,6 +12,25 @@ from libc.string cimport memset
 
 cnp.import_array()
 
+cdef extern from *:
+    """
+    /* every cache line of a row: random rows defeat the hardware prefetcher */
+    static inline void gftx_prefetch_read_row(const float* row, long n) {
+        const char* p = (const char*)row;
+        for (long off = 0; off < n * 4; off += 64) __builtin_prefetch(p + off, 0, 0);
+    }
+    """
+    void gftx_prefetch_read_row(const float* row, long n) noexcept nogil
+
+
+cdef inline const float* row_of(int64_t row, const float* vocab, int64_t nvocab, const float* ngrams,
+                                int64_t nngrams, Py_ssize_t dim) noexcept nogil:
+    if 0 <= row < nvocab:
+        return vocab + row * dim
+    if nvocab <= row < nvocab + nngrams:
+        return ngrams + (row - nvocab) * dim
+    return NULL
+
 
 cdef int mean_rows_into(const int64_t* indptr, const int32_t* ids, const int64_t* select,
                         Py_ssize_t count, const float* vocab, int64_t nvocab,
@@ -24,18 +43,21 @@ cdef int mean_rows_into(const int64_t* indptr, const int32_t* ids, const int64_t
     cdef float* dst
     cdef float scale
     for k in range(count):
+        if k + 1 < count:
+            # the rows are scattered over gigabytes: fetch the next word's while summing this one's
+            word = select[k + 1] if select != NULL else k + 1
+            for j in range(indptr[word], indptr[word + 1]):
+                src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
+                if src != NULL:
+                    gftx_prefetch_read_row(src, dim)
         word = select[k] if select != NULL else k
         begin = indptr[word]
         end = indptr[word + 1]
         dst = out + k * dim
         memset(dst, 0, dim * sizeof(float))
         for j in range(begin, end):
-            row = ids[j]
-            if 0 <= row < nvocab:
-                src = vocab + row * dim
-            elif nvocab <= row < nvocab + nngrams:
-                src = ngrams + (row - nvocab) * dim
-            else:
+            src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
+            if src == NULL:
                 return -1
             for d in range(dim):
                 dst[d] += src[d]

@@ -13,6 +13,7 @@ no n-gram repeats). The kernel keeps the hidden vector current that way in O(dim
 scatters the summed gradient once per centre word: the same mathematics, far fewer memory passes.
 """
 import numpy as np
+from .vocab import compact_store
 
 cimport numpy as cnp
 from libc.math cimport exp, log
@@ -21,6 +22,7 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 from ._corpus cimport ShardReader
+from ._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -581,21 +583,34 @@ cdef class Worker:
         return lines, effective, seen, raw
 
 
-def encode_sentences(list sentences, dict key_to_index, int eos_id=-1, Py_ssize_t max_line=10000):
+def encode_sentences(list sentences, key_to_index, int eos_id=-1, Py_ssize_t max_line=10000):
     """Turn token lists into word ids for :meth:`Worker.train_batch`.
 
-    Unknown tokens are dropped; ``eos_id`` >= 0 is appended to every sentence; sentences longer
-    than ``max_line`` ids are split. Returns ``(ids, bounds, raw_words)`` where ``raw_words``
-    counts every token given (plus the end-of-sentence tokens).
+    ``key_to_index`` is a ``dict``, a compact :class:`~gensim_ftx.vocab.KeyToIndex` (looked up
+    in C) or any mapping. Unknown tokens are dropped; ``eos_id`` >= 0 is appended to every
+    sentence; sentences longer than ``max_line`` ids are split. Returns ``(ids, bounds,
+    raw_words)`` where ``raw_words`` counts every token given (plus the end-of-sentence tokens).
     """
     cdef list ids = []
     cdef list bounds = [0]
     cdef Py_ssize_t raw = 0, since_bound = 0
     cdef object index
+    cdef dict table = key_to_index if type(key_to_index) is dict else None
+    cdef KeyStore store = None
+    cdef int64_t position, limit = 0
+    compact = compact_store(key_to_index)
+    if compact is not None:
+        store, limit = compact
     for sentence in sentences:
         for token in sentence:
             raw += 1
-            index = key_to_index.get(token)
+            if table is not None:
+                index = table.get(token)
+            elif store is not None:
+                position = store.find_object(token)
+                index = position if 0 <= position < limit else None
+            else:
+                index = key_to_index.get(token)
             if index is None:
                 continue
             ids.append(index)

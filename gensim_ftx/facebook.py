@@ -18,7 +18,6 @@ from collections.abc import Iterator
 import numpy as np
 import smart_open
 
-from .io._dictionary import index_of
 from .io.atomic import write_atomically
 from .io.errors import FacebookFormatError
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
@@ -26,6 +25,7 @@ from .io.quant import QuantizedMatrix
 from .io.source import ByteSource
 from .keyedvectors import FastTextKeyedVectors
 from .model import FastText
+from .vocab import make_views
 
 logger = logging.getLogger(__name__)
 
@@ -89,21 +89,18 @@ def _read(path, encoding: str, full_model: bool, mmap: str | None) -> tuple[Face
 def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding: str) -> FastTextKeyedVectors:
     """Keyed vectors with the words, counts and subword table of a parsed dictionary (no matrices yet)."""
     nwords = fields["nwords"]
-    words = fields["words"]
+    store = fields["store"]
     # A version-11 supervised model never used character n-grams (fastText forces maxn = 0).
     maxn = 0 if version == 11 and args.supervised else args.maxn
     wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
-    wv.index_to_key = words if len(words) == nwords else words[:nwords]
-    wv.key_to_index = index_of(wv.index_to_key)
+    wv.key_to_index, wv.index_to_key = make_views(store, nwords)
     wv.expandos = {"count": np.ascontiguousarray(fields["counts"][:nwords])}
-    wv.raw_keys = {words[i]: raw for i, raw in fields["raw_words"].items() if i < nwords}
+    wv.raw_keys = {store.key(i): raw for i, raw in fields["raw_words"].items() if i < nwords}
     wv.floret_hash_count = args.hash_count if args.floret else 0
     wv.pruneidx = fields["pruneidx"]
     wv.vectors_vocab_lockf = np.ones(1, dtype=REAL)
     wv.vectors_ngrams_lockf = np.ones(1, dtype=REAL)
-    indptr, ids = wv.hasher.csr(fields["word_blob"], fields["word_starts"][:nwords], fields["word_ends"][:nwords],
-                                True)
-    wv.set_subword_table(indptr, ids)
+    wv.adjust_vectors()  # composed from the matrices when first needed
     return wv
 
 

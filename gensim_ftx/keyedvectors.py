@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+import codecs
+import itertools
 import logging
 import os
 import threading
@@ -26,6 +28,7 @@ from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
 
 from ._compose import mean_rows
 from ._subwords import SubwordHasher, ngram_strings, pack_words
+from .vocab import compact_store, positions
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,10 @@ def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams:
     return out
 
 
+def _is_utf8(encoding: str) -> bool:
+    return codecs.lookup(encoding).name == "utf-8"
+
+
 def _as_rows(matrix: np.ndarray | None, dim: int) -> np.ndarray:
     if matrix is None:
         return np.zeros((0, dim), dtype=REAL)
@@ -100,8 +107,7 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         self._vectors = None
         self._buckets_word = None
         self._hasher = None
-        self.subword_indptr = np.zeros(1, dtype=np.int64)
-        self.subword_ids = np.zeros(0, dtype=np.int32)
+        self._subword_csr = None
         self.encoding = encoding
         self.floret_hash_count = 0
         self.pruneidx = None
@@ -142,13 +148,21 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         """The :class:`~gensim_ftx._subwords.SubwordHasher` for this vocabulary's settings."""
         nwords = len(self.index_to_key)
         if self._hasher is None or self._hasher.nwords != nwords:
-            self._hasher = SubwordHasher(
-                self.min_n, self.max_n, self.bucket if self.max_n > 0 or self.floret_hash_count else 0,
-                nwords, floret=bool(self.floret_hash_count), hash_count=self.floret_hash_count or 1,
-                pruneidx=self.pruneidx)
+            self._hasher = self._make_hasher(nwords)
         return self._hasher
 
-    def _encode_keys(self, keys: Iterable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _make_hasher(self, nwords: int) -> SubwordHasher:
+        return SubwordHasher(
+            self.min_n, self.max_n, self.bucket if self.max_n > 0 or self.floret_hash_count else 0,
+            nwords, floret=bool(self.floret_hash_count), hash_count=self.floret_hash_count or 1,
+            pruneidx=self.pruneidx)
+
+    def _encode_keys(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(blob, starts, ends)`` of the bytes hashed for the first ``count`` vocabulary words."""
+        compact = compact_store(self.index_to_key)
+        if compact is not None and not self.raw_keys and _is_utf8(self.encoding):
+            return compact[0].utf8(count)  # the store's bytes are what fastText hashed
+        keys = itertools.islice(self.index_to_key, count)
         raw = self.raw_keys
         encoded = [raw[k] if k in raw else self._encode(k) for k in keys] if raw else \
             [self._encode(k) for k in keys]
@@ -161,26 +175,47 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
 
     def recalc_char_ngram_buckets(self) -> None:
         """Recompute the subword CSR of every vocabulary word (bulk, without the GIL)."""
-        blob, starts, ends = self._encode_keys(self.index_to_key)
-        self.set_subword_table(*self.hasher.csr(blob, starts, ends, True))
+        self._subword_csr = self._compute_csr(len(self.index_to_key))
+        self._buckets_word = None
+        self.adjust_vectors()
+
+    def _compute_csr(self, nwords: int) -> tuple[np.ndarray, np.ndarray]:
+        hasher = self.hasher if nwords == len(self.index_to_key) else self._make_hasher(nwords)
+        return hasher.csr(*self._encode_keys(nwords), True)
 
     def set_subword_table(self, indptr: np.ndarray, ids: np.ndarray) -> None:
         """Install a precomputed subword CSR (as produced by :meth:`SubwordHasher.csr`)."""
         if len(indptr) != len(self.index_to_key) + 1:
             raise ValueError(f"subword table covers {len(indptr) - 1} words, vocabulary has "
                              f"{len(self.index_to_key)}")
-        self.subword_indptr = np.ascontiguousarray(indptr, dtype=np.int64)
-        self.subword_ids = np.ascontiguousarray(ids, dtype=np.int32)
+        self._subword_csr = (np.ascontiguousarray(indptr, dtype=np.int64), np.ascontiguousarray(ids, dtype=np.int32))
         self._buckets_word = None
         self.adjust_vectors()
 
-    def _ensure_subwords(self) -> None:
+    def _ensure_subwords(self) -> tuple[np.ndarray, np.ndarray]:
+        """The subword CSR, computed on first use: a loaded 2M-word model needs none to answer
+        lookups (words are hashed as they are asked for), only to train or compose all vectors."""
         # While gensim grows the vocabulary, index_to_key runs ahead of vectors_vocab; the
         # table must keep describing the rows that exist until resize_vectors() catches up.
         nwords = len(self.index_to_key)
-        if len(self.subword_indptr) != nwords + 1 and \
-                (self.vectors_vocab is None or len(self.vectors_vocab) == nwords):
+        rows = nwords if self.vectors_vocab is None else len(self.vectors_vocab)
+        csr = self._subword_csr
+        if csr is None:
+            self._subword_csr = csr = self._compute_csr(min(rows, nwords))
+        elif len(csr[0]) != nwords + 1 and rows == nwords:
             self.recalc_char_ngram_buckets()
+            csr = self._subword_csr
+        return csr
+
+    @property
+    def subword_indptr(self) -> np.ndarray:
+        """Row ``k`` of the subword CSR spans ``subword_ids[subword_indptr[k]:subword_indptr[k + 1]]``."""
+        return self._ensure_subwords()[0]
+
+    @property
+    def subword_ids(self) -> np.ndarray:
+        """Input-matrix ids of each vocabulary word's subwords (the word's own row first)."""
+        return self._ensure_subwords()[1]
 
     @property
     def buckets_word(self) -> list | None:
@@ -211,7 +246,7 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         for i, b in enumerate(value):
             ids[indptr[i]] = i
             ids[indptr[i] + 1:indptr[i + 1]] = np.asarray(b, dtype=np.int64) + nwords
-        self.subword_indptr, self.subword_ids = indptr, ids
+        self._subword_csr = (indptr, ids)
         self._buckets_word = list(value)
         self.adjust_vectors()
 
@@ -275,9 +310,16 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
             If a word is out of vocabulary and the model has no n-gram buckets.
         """
         words = words if isinstance(words, list) else list(words)
-        self._ensure_subwords()
-        indptr, ids, first_oov = self.hasher.lookup_csr(words, self.key_to_index, self.subword_indptr,
-                                                        self.subword_ids, self.encoding)
+        # Vocabulary words are hashed like the others unless the CSR already exists (training
+        # builds it): a freshly loaded model answers without computing 2M words' subwords.
+        csr = self._subword_csr
+        nwords = len(self.index_to_key)
+        if csr is not None and len(csr[0]) != nwords + 1:
+            csr = self._ensure_subwords()
+        hasher = self.hasher if csr is None or len(csr[0]) == nwords + 1 else self._make_hasher(len(csr[0]) - 1)
+        found = positions(self.key_to_index, words)
+        indptr, ids, first_oov = hasher.lookup_csr(words, found, *(csr or (None, None)), self.encoding,
+                                                   self.raw_keys)
         if first_oov >= 0 and self.bucket == 0:
             raise KeyError(f"cannot calculate vector for OOV word {words[first_oov]!r} without ngrams")
         out = compose_rows(indptr, ids, self.vectors_vocab, self.vectors_ngrams)
@@ -312,7 +354,7 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
 
     def _save_specials(self, fname, separately, sep_limit, ignore, pickle_protocol, compress, subname):
         # Derived state is not stored; gensim's FastTextKeyedVectors would delete the properties instead.
-        ignore = set(ignore).union(["_vectors", "_buckets_word", "_hasher"])
+        ignore = set(ignore).union(["_vectors", "_buckets_word", "_hasher", "_subword_csr"])
         return KeyedVectors._save_specials(self, fname, separately, sep_limit, ignore, pickle_protocol, compress,
                                            subname)
 
@@ -322,16 +364,13 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         self._load_specials_defaults()
 
     def _load_specials_defaults(self) -> None:
-        for name in ("_vectors", "_buckets_word", "_hasher"):
+        for name in ("_vectors", "_buckets_word", "_hasher", "_subword_csr"):
             if not hasattr(self, name):
                 setattr(self, name, None)
         defaults = {"encoding": "utf-8", "floret_hash_count": 0, "pruneidx": None, "raw_keys": {}}
         for name, value in defaults.items():
             if not hasattr(self, name):
                 setattr(self, name, value)
-        if not hasattr(self, "subword_indptr"):
-            self.subword_indptr = np.zeros(1, dtype=np.int64)
-            self.subword_ids = np.zeros(0, dtype=np.int32)
         for name in ("vectors_vocab_lockf", "vectors_ngrams_lockf"):
             if getattr(self, name, None) is None or np.ndim(getattr(self, name)) > 1:
                 setattr(self, name, np.ones(1, dtype=REAL))
@@ -341,6 +380,8 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         if "vectors" in state:
             state["_vectors"] = state.pop("vectors")
         state.pop("buckets_word", None)
+        if "subword_indptr" in state:  # pickles of earlier versions held the CSR
+            state["_subword_csr"] = (state.pop("subword_indptr"), state.pop("subword_ids"))
         self.__dict__.update(state)
 
     @classmethod

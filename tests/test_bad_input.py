@@ -328,6 +328,15 @@ def test_invalid_entry_type(tmp_path, kind, entry, value):
     expect_error(gensim_ftx.load_facebook_vectors, source, field, AT[field], name)
 
 
+@pytest.mark.parametrize("kind", ["path", "stream"])
+def test_negative_entry_count(tmp_path, kind):
+    # A negative count would turn the negative-sampling table into NaNs: a silently broken model.
+    field = "dictionary.entry[3].count"
+    source, name = _source(kind, tmp_path, patched((field, "<q", -7)))
+    err = expect_error(gensim_ftx.load_facebook_model, source, field, AT[field], name)
+    assert "-7" in err.problem
+
+
 # ---------------------------------------------------------------------------------------------
 # matrices
 

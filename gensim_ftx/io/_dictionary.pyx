@@ -9,7 +9,6 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.dict cimport PyDict_SetItem
 from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
 from libc.stdint cimport int8_t, int64_t
 from libc.string cimport memchr, memcpy
@@ -124,17 +123,3 @@ def encode_entries(words, const int64_t[::1] counts, const int8_t[::1] types, st
         dst[pos + 9] = <char>types[k]
         pos += 10
     return bytes(out)
-
-
-cdef extern from "Python.h":
-    object _PyDict_NewPresized(Py_ssize_t minused)
-
-
-def index_of(list words):
-    """``{word: position}`` for ``words``, allocated at its final size (no rehashing while it
-    grows: a third of the time for two million words). Later duplicates win, as in ``dict(zip())``."""
-    cdef Py_ssize_t k, count = len(words)
-    cdef dict index = _PyDict_NewPresized(count)
-    for k in range(count):
-        PyDict_SetItem(index, words[k], k)
-    return index

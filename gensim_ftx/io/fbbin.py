@@ -9,6 +9,7 @@ so that an unmodified model round-trips byte for byte.
 """
 from __future__ import annotations
 
+import codecs
 import logging
 import math
 import struct
@@ -18,6 +19,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .._vocab import KeyStore
+from ..vocab import IndexToKey
 from . import _dictionary
 from .quant import QuantizedMatrix
 from .source import ByteSource
@@ -73,7 +76,8 @@ class FacebookArgs:
 class FacebookModelFile:
     """Everything a fastText model file holds, decoded.
 
-    ``words`` holds all dictionary entries (``nwords`` words, then labels) as ``str``;
+    ``words`` holds all dictionary entries (``nwords`` words, then labels) as ``str``, in a
+    compact list over ``store``;
     ``raw_words`` maps the index of each entry that did not decode to its original bytes.
     ``input``/``output`` are dense float32 arrays (possibly memory-mapped), or
     :class:`QuantizedMatrix` for ``.ftz`` files (``input_dense`` then holds the dequantised rows).
@@ -82,7 +86,7 @@ class FacebookModelFile:
 
     version: int | None
     args: FacebookArgs
-    words: list
+    words: list | IndexToKey
     counts: np.ndarray
     types: np.ndarray
     nwords: int
@@ -92,6 +96,7 @@ class FacebookModelFile:
     output: np.ndarray | QuantizedMatrix | None
     raw_words: dict = field(default_factory=dict)
     qout_flag: bool = False
+    store: KeyStore | None = None
     word_blob: np.ndarray | None = None
     word_starts: np.ndarray | None = None
     word_ends: np.ndarray | None = None
@@ -170,6 +175,23 @@ def _validate_args(src: ByteSource, args: FacebookArgs, start: int) -> None:
         fail("t", f"sampling threshold {args.t} is not finite")
 
 
+def _key_store(blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding: str) -> tuple[KeyStore, dict]:
+    """The entries as a :class:`KeyStore`, and ``{index: bytes}`` of those that did not decode.
+
+    UTF-8 entries go into the store as they are (no ``str`` objects for two million words);
+    other encodings are decoded first.
+    """
+    if codecs.lookup(encoding).name == "utf-8":
+        store, raw = KeyStore.from_utf8_entries(blob, starts, ends)
+        if raw:
+            first = next(iter(raw.values()))
+            logger.error("%d dictionary entries are not valid %s (first: %r); decoded with backslashreplace",
+                         len(raw), encoding, first)
+        return store, raw
+    words, raw = _dictionary.decode_words(blob, starts, ends, encoding)
+    return KeyStore.from_keys(words), raw
+
+
 def _read_dictionary(src: ByteSource, version: int | None, encoding: str):
     start = src.offset
     size, nwords, nlabels = src.unpack("<3i", "dictionary.size")
@@ -224,8 +246,12 @@ def _read_dictionary(src: ByteSource, version: int | None, encoding: str):
         bad = int(np.flatnonzero(types != (np.arange(size) >= nwords))[0])
         raise src.error(f"dictionary.entry[{bad}].type", f"entry {bad} has type {types[bad]} but the header "
                         f"declares {nwords} words followed by {nlabels} labels", entries_at + int(ends[bad]) + 9)
+    if size and counts.min() < 0:
+        bad = int(np.argmax(counts < 0))
+        raise src.error(f"dictionary.entry[{bad}].count", f"negative count {counts[bad]}",
+                        entries_at + int(ends[bad]) + 1)
     blob_array = np.frombuffer(bytes(blob), dtype=np.uint8)
-    words, raw = _dictionary.decode_words(blob_array, starts, ends, encoding)
+    store, raw = _key_store(blob_array, starts, ends, encoding)
 
     pruneidx = None
     if prune_size >= 0:
@@ -233,8 +259,8 @@ def _read_dictionary(src: ByteSource, version: int | None, encoding: str):
         pruneidx = src.read_array("<i4", 2 * prune_size, "dictionary.pruneidx").reshape(-1, 2)
         if prune_size and (pruneidx.min() < 0 or pruneidx[:, 1].max() >= prune_size):
             raise src.error("dictionary.pruneidx", f"pruning table maps outside 0..{prune_size - 1}", pairs_at)
-    return dict(words=words, counts=counts, types=types, nwords=nwords, ntokens=ntokens, pruneidx=pruneidx,
-                raw_words=raw, word_blob=blob_array, word_starts=starts, word_ends=ends)
+    return dict(words=IndexToKey(store), store=store, counts=counts, types=types, nwords=nwords, ntokens=ntokens,
+                pruneidx=pruneidx, raw_words=raw, word_blob=blob_array, word_starts=starts, word_ends=ends)
 
 
 def _read_matrix(src: ByteSource, name: str, quantized: bool, dim: int, rows: int, *,

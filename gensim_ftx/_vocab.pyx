@@ -1,0 +1,310 @@
+# cython: language_level=3
+"""A vocabulary of two million words in ~40 MB instead of ~400 MB of Python objects.
+
+:class:`KeyStore` keeps every key's UTF-8 bytes in one arena, with an offset per key and an
+open-addressing hash index of 32-bit slots (load factor at most 1/2). Keys are decoded to
+``str`` only when asked for. :mod:`gensim_ftx.vocab` wraps a store in the ``dict``/``list``
+interfaces gensim expects of ``key_to_index`` and ``index_to_key``.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
+from cpython.dict cimport PyDict_GetItem
+from cpython.object cimport PyObject
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
+from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.string cimport memcmp
+
+from ._subwords cimport fnv1a_hash
+
+cnp.import_array()
+
+cdef uint64_t FIB_MULTIPLIER = 0x9E3779B97F4A7C15ULL
+cdef Py_ssize_t MAX_KEYS = 0xFFFFFFFE
+
+
+cdef inline bint valid_utf8(const unsigned char* s, Py_ssize_t n) noexcept nogil:
+    """Strict UTF-8 as Python decodes it: no overlongs, surrogates or code points past U+10FFFF."""
+    cdef Py_ssize_t i = 0, need, k
+    cdef unsigned char c, lo, hi
+    while i < n:
+        c = s[i]
+        if c < 0x80:
+            i += 1
+            continue
+        lo, hi = 0x80, 0xBF
+        if 0xC2 <= c <= 0xDF:
+            need = 1
+        elif 0xE0 <= c <= 0xEF:
+            need = 2
+            if c == 0xE0:
+                lo = 0xA0
+            elif c == 0xED:
+                hi = 0x9F
+        elif 0xF0 <= c <= 0xF4:
+            need = 3
+            if c == 0xF0:
+                lo = 0x90
+            elif c == 0xF4:
+                hi = 0x8F
+        else:
+            return False
+        if i + need >= n:
+            return False
+        if not lo <= s[i + 1] <= hi:
+            return False
+        for k in range(2, need + 1):
+            if not 0x80 <= s[i + k] <= 0xBF:
+                return False
+        i += need + 1
+    return True
+
+
+cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
+    cdef int bits = 4
+    while (<Py_ssize_t>1 << bits) < 2 * nkeys:
+        bits += 1
+    return bits
+
+
+cdef class KeyStore:
+    """Keys (``str``) by position, and the position of a key, in compact form.
+
+    Keys are appended and never removed. When a key is appended twice, :meth:`index` finds
+    the newer position (``dict(zip(keys, range(n)))`` semantics) and ``duplicates`` counts it.
+    """
+
+    def __cinit__(self):
+        self.duplicates = 0
+        self.offsets.push_back(0)
+        self.resize_table(4)
+
+    # -- C level ----------------------------------------------------------------------------
+
+    cdef Py_ssize_t size(self) noexcept nogil:
+        return self.offsets.size() - 1
+
+    cdef bint same(self, int64_t index, const unsigned char* key, Py_ssize_t n) noexcept nogil:
+        cdef int64_t begin = self.offsets[index]
+        return self.offsets[index + 1] - begin == n and memcmp(self.arena.data() + begin, key, n) == 0
+
+    cdef uint64_t slot_of(self, const unsigned char* key, Py_ssize_t n) noexcept nogil:
+        """The slot holding ``key``, or the empty slot where it would go."""
+        cdef uint64_t i = (<uint64_t>fnv1a_hash(key, n) * FIB_MULTIPLIER) >> self.shift
+        cdef uint32_t entry
+        while True:
+            entry = self.slots[i]
+            if entry == 0 or self.same(entry - 1, key, n):
+                return i
+            i = (i + 1) & self.mask
+
+    cdef int64_t find(self, const unsigned char* key, Py_ssize_t n) noexcept nogil:
+        """Position of ``key`` (its newest copy), or -1."""
+        cdef uint32_t entry = self.slots[self.slot_of(key, n)]
+        return <int64_t>entry - 1
+
+    cdef int64_t find_object(self, object key) except -2:
+        """Position of a ``str`` key, or -1 (also for non-``str`` keys, as a ``dict`` of ``str`` would)."""
+        cdef Py_ssize_t n
+        cdef const char* data
+        if type(key) is not str and not isinstance(key, str):
+            return -1
+        try:
+            data = PyUnicode_AsUTF8AndSize(key, &n)
+        except UnicodeEncodeError:  # lone surrogates: never a stored key
+            return -1
+        return self.find(<const unsigned char*>data, n)
+
+    cdef void resize_table(self, int bits) noexcept nogil:
+        cdef Py_ssize_t index, count = self.size()
+        cdef uint64_t i
+        cdef int64_t begin
+        self.slots.assign(<size_t>1 << bits, 0)
+        self.mask = (<uint64_t>1 << bits) - 1
+        self.shift = 64 - bits
+        for index in range(count):
+            begin = self.offsets[index]
+            i = self.slot_of(self.arena.data() + begin, self.offsets[index + 1] - begin)
+            self.slots[i] = <uint32_t>(index + 1)
+
+    cdef int64_t push(self, const unsigned char* key, Py_ssize_t n) except -1 nogil:
+        """Append ``key``; return its position."""
+        cdef Py_ssize_t index = self.size()
+        cdef uint64_t i
+        if index >= MAX_KEYS:
+            with gil:
+                raise OverflowError(f"a KeyStore holds at most {MAX_KEYS} keys")
+        if 2 * (index + 1) > <Py_ssize_t>self.slots.size():
+            self.resize_table(table_bits(index + 1))
+        self.arena.insert(self.arena.end(), key, key + n)
+        self.offsets.push_back(self.arena.size())
+        i = self.slot_of(key, n)
+        if self.slots[i] != 0:
+            self.duplicates += 1
+        self.slots[i] = <uint32_t>(index + 1)
+        return index
+
+    cdef void reserve(self, Py_ssize_t nkeys, Py_ssize_t nbytes) noexcept nogil:
+        self.arena.reserve(nbytes)
+        self.offsets.reserve(nkeys + 1)
+        if 2 * nkeys > <Py_ssize_t>self.slots.size():
+            self.resize_table(table_bits(nkeys))
+
+    # -- construction -------------------------------------------------------------------------
+
+    @staticmethod
+    def from_keys(keys) -> KeyStore:
+        """A store of ``keys`` (an iterable of ``str``).
+
+        Raises
+        ------
+        TypeError
+            If a key is not a ``str``.
+        UnicodeEncodeError
+            If a key cannot be encoded to UTF-8 (a lone surrogate).
+        """
+        cdef KeyStore store = KeyStore()
+        cdef Py_ssize_t n
+        cdef const char* data
+        try:
+            store.reserve(len(keys), 0)
+        except TypeError:
+            pass
+        for key in keys:
+            if not isinstance(key, str):
+                raise TypeError(f"KeyStore keys must be str, got {type(key).__name__}")
+            data = PyUnicode_AsUTF8AndSize(key, &n)
+            store.push(<const unsigned char*>data, n)
+        return store
+
+    @staticmethod
+    def from_utf8_entries(const unsigned char[::1] blob, const int64_t[::1] starts, const int64_t[::1] ends):
+        """A store of the byte strings ``blob[starts[k]:ends[k]]``, without decoding the valid ones.
+
+        Entries that are not valid UTF-8 are stored as Python decodes them with
+        ``errors='backslashreplace'`` (gensim's choice for such words).
+
+        Returns
+        -------
+        (KeyStore, dict)
+            The store, and ``{position: original bytes}`` of the entries that did not decode.
+        """
+        cdef KeyStore store = KeyStore()
+        cdef Py_ssize_t count = starts.shape[0], k, n, total = 0
+        cdef const unsigned char* base = &blob[0] if blob.shape[0] else <const unsigned char*>b""
+        cdef bytes replaced
+        if ends.shape[0] != count:
+            raise ValueError("starts and ends differ in length")
+        if count and (np.min(starts) < 0 or np.max(ends) > blob.shape[0] or np.any(np.subtract(ends, starts) < 0)):
+            raise ValueError("entry spans run outside the blob")
+        for k in range(count):
+            total += ends[k] - starts[k]
+        store.reserve(count, total)
+        raw = {}
+        for k in range(count):
+            n = ends[k] - starts[k]
+            if valid_utf8(base + starts[k], n):
+                store.push(base + starts[k], n)
+            else:
+                original = bytes(blob[starts[k]:ends[k]])
+                replaced = original.decode("utf-8", errors="backslashreplace").encode("utf-8")
+                raw[k] = original
+                store.push(<const unsigned char*>PyBytes_AS_STRING(replaced), PyBytes_GET_SIZE(replaced))
+        return store, raw
+
+    # -- Python level -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return self.size()
+
+    def index(self, key) -> int:
+        """Position of ``key`` (its newest copy), or -1."""
+        return self.find_object(key)
+
+    def key(self, Py_ssize_t index) -> str:
+        """The key at ``index`` (negative counts from the end)."""
+        cdef Py_ssize_t count = self.size()
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError(f"key index {index} out of range for {count} keys")
+        cdef int64_t begin = self.offsets[index]
+        return PyUnicode_DecodeUTF8(<const char*>self.arena.data() + begin, self.offsets[index + 1] - begin, NULL)
+
+    def keys(self, Py_ssize_t start=0, Py_ssize_t stop=-1) -> list:
+        """Keys ``start..stop-1`` as a list of ``str`` (``stop=-1``: to the end)."""
+        cdef Py_ssize_t count = self.size(), k
+        cdef int64_t begin
+        stop = count if stop < 0 or stop > count else stop
+        start = min(max(start, 0), stop)
+        out = [None] * (stop - start)
+        for k in range(start, stop):
+            begin = self.offsets[k]
+            out[k - start] = PyUnicode_DecodeUTF8(<const char*>self.arena.data() + begin,
+                                                  self.offsets[k + 1] - begin, NULL)
+        return out
+
+    def find_many(self, list keys, Py_ssize_t limit=-1):
+        """Positions of ``keys`` as int64, -1 where absent (or at or past ``limit``)."""
+        cdef Py_ssize_t count = len(keys), k
+        cdef int64_t found
+        if limit < 0:
+            limit = self.size()
+        result = np.empty(count, dtype=np.int64)
+        cdef int64_t[::1] out = result
+        for k in range(count):
+            found = self.find_object(keys[k])
+            out[k] = found if found < limit else -1
+        return result
+
+    def append(self, str key not None) -> int:
+        """Append ``key``; return its position."""
+        cdef Py_ssize_t n
+        cdef const char* data = PyUnicode_AsUTF8AndSize(key, &n)
+        return self.push(<const unsigned char*>data, n)
+
+    def utf8(self, Py_ssize_t stop=-1):
+        """``(blob, starts, ends)`` of keys ``0..stop-1``, for :meth:`SubwordHasher.csr` (copies)."""
+        cdef Py_ssize_t count = self.size()
+        stop = count if stop < 0 or stop > count else stop
+        offsets = np.asarray(<int64_t[:count + 1]>self.offsets.data()) if count else np.zeros(1, np.int64)
+        blob = np.asarray(<unsigned char[:self.arena.size()]>self.arena.data()).copy() if self.arena.size() \
+            else np.zeros(0, np.uint8)
+        return blob, offsets[:stop].copy(), offsets[1:stop + 1].copy()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the store's arrays."""
+        return self.arena.capacity() + 8 * self.offsets.capacity() + 4 * self.slots.capacity()
+
+    def __reduce__(self):
+        blob, starts, ends = self.utf8()
+        return _rebuild, (blob.tobytes(), ends)
+
+
+def dict_positions(list keys, dict mapping):
+    """Positions of ``keys`` in a ``key -> position`` dict as int64, -1 where absent."""
+    cdef Py_ssize_t count = len(keys), k
+    cdef PyObject* found
+    result = np.empty(count, dtype=np.int64)
+    cdef int64_t[::1] out = result
+    for k in range(count):
+        found = PyDict_GetItem(mapping, keys[k])
+        out[k] = -1 if found == NULL else <object>found
+    return result
+
+
+def _rebuild(bytes blob, ends) -> KeyStore:
+    """Unpickle a :class:`KeyStore` from its arena and key end offsets."""
+    cdef KeyStore store = KeyStore()
+    cdef const int64_t[::1] stops = np.ascontiguousarray(ends, dtype=np.int64)
+    cdef Py_ssize_t k, count = stops.shape[0], prev = 0
+    cdef const unsigned char* base = <const unsigned char*>PyBytes_AS_STRING(blob)
+    store.reserve(count, len(blob))
+    for k in range(count):
+        if not prev <= stops[k] <= len(blob):
+            raise ValueError(f"corrupt KeyStore pickle: key {k} ends at {stops[k]}")
+        store.push(base + prev, stops[k] - prev)
+        prev = stops[k]
+    return store

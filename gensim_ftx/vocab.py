@@ -1,0 +1,319 @@
+"""``key_to_index`` and ``index_to_key`` of a loaded vocabulary, without two million Python objects.
+
+gensim keeps a vocabulary as a ``dict`` (key -> position) and a ``list`` (position -> key):
+for Meta's 2M-word models that is ~0.4 GB of ``str``, ``int`` and hash-table objects, more
+than the rest of a vectors-only load. :class:`KeyToIndex` and :class:`IndexToKey` give the same
+interfaces (``collections.abc.MutableMapping`` and ``MutableSequence``) over one shared
+:class:`~gensim_ftx._vocab.KeyStore` of UTF-8 bytes (~20 bytes a word).
+
+Both views grow the way gensim grows a vocabulary (``key_to_index[w] = len(index_to_key)`` and
+``index_to_key.append(w)``, in either order) without leaving the compact form. Any other
+mutation (reassigning a position, deleting, inserting) turns that view into a private ``dict``
+or ``list`` first, so every ``dict``/``list`` operation keeps its meaning.
+"""
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterator, KeysView, MutableMapping, MutableSequence, ValuesView
+from typing import Any
+
+import numpy as np
+
+from ._vocab import KeyStore, dict_positions
+
+__all__ = ["IndexToKey", "KeyStore", "KeyToIndex", "compact_store", "make_views", "positions"]
+
+_CHUNK = 65536
+_MISSING = object()
+
+
+def make_views(store: KeyStore, length: int | None = None) -> tuple[KeyToIndex, IndexToKey]:
+    """``(key_to_index, index_to_key)`` over the first ``length`` keys of ``store`` (default: all)."""
+    return KeyToIndex(store, length), IndexToKey(store, length)
+
+
+def compact_store(view: Any) -> tuple[KeyStore, int] | None:
+    """``(store, length)`` behind a compact ``key_to_index`` or ``index_to_key``, else None.
+
+    Bulk operations use it to reach the keys in C without per-key Python calls.
+    """
+    if type(view) is KeyToIndex and view._dict is None or type(view) is IndexToKey and view._list is None:
+        return view._store, view._len
+    return None
+
+
+def positions(key_to_index: Any, keys: list) -> np.ndarray:
+    """Positions of ``keys`` in ``key_to_index`` (any mapping) as int64, -1 where absent."""
+    compact = compact_store(key_to_index)
+    if compact is not None:
+        return compact[0].find_many(keys, compact[1])
+    if type(key_to_index) is dict:
+        return dict_positions(keys, key_to_index)
+    get = key_to_index.get
+    return np.fromiter((get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+
+
+def _iter_keys(store: KeyStore, length: int) -> Iterator[str]:
+    for start in range(0, length, _CHUNK):
+        yield from store.keys(start, min(length, start + _CHUNK))
+
+
+def _check(store: KeyStore, length: int | None) -> int:
+    length = len(store) if length is None else int(length)
+    if not 0 <= length <= len(store):
+        raise ValueError(f"a view of {length} keys over a store of {len(store)}")
+    return length
+
+
+class _KeyToIndexKeys(KeysView):
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._mapping)
+
+
+class _KeyToIndexValues(ValuesView):
+    def __iter__(self) -> Iterator[int]:
+        mapping = self._mapping
+        return iter(mapping._dict.values()) if mapping._dict is not None else iter(range(mapping._len))
+
+
+class _KeyToIndexItems(ItemsView):
+    def __iter__(self) -> Iterator[tuple[str, int]]:
+        mapping = self._mapping
+        if mapping._dict is not None:
+            return iter(mapping._dict.items())
+        return zip(_iter_keys(mapping._store, mapping._len), range(mapping._len))
+
+
+class KeyToIndex(MutableMapping):
+    """A ``dict`` of ``key -> position`` backed by a :class:`KeyStore`.
+
+    Parameters
+    ----------
+    store : KeyStore
+        The keys; shared with the matching :class:`IndexToKey`.
+    length : int, optional
+        How many of the store's keys belong to this mapping (the rest, e.g. a model's labels,
+        are not keys of it). Default: all.
+    """
+
+    __slots__ = ("_store", "_len", "_dict")
+
+    def __init__(self, store: KeyStore, length: int | None = None):
+        self._store = store
+        self._len = _check(store, length)
+        self._dict: dict | None = None
+        if store.duplicates:
+            self._materialise()
+
+    def _materialise(self) -> dict:
+        if self._dict is None:
+            table = {}
+            for index, key in enumerate(_iter_keys(self._store, self._len)):
+                table[key] = index
+            self._dict = table
+        return self._dict
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __getitem__(self, key) -> int:
+        if self._dict is not None:
+            return self._dict[key]
+        index = self._store.index(key)
+        if 0 <= index < self._len:
+            return index
+        raise KeyError(key)
+
+    def get(self, key, default=None):
+        if self._dict is not None:
+            return self._dict.get(key, default)
+        index = self._store.index(key)
+        return index if 0 <= index < self._len else default
+
+    def __contains__(self, key) -> bool:
+        if self._dict is not None:
+            return key in self._dict
+        return 0 <= self._store.index(key) < self._len
+
+    def __len__(self) -> int:
+        return len(self._dict) if self._dict is not None else self._len
+
+    def __iter__(self) -> Iterator[str]:
+        if self._dict is not None:
+            return iter(self._dict)
+        return _iter_keys(self._store, self._len)
+
+    def keys(self) -> KeysView:
+        return _KeyToIndexKeys(self)
+
+    def values(self) -> ValuesView:
+        return _KeyToIndexValues(self)
+
+    def items(self) -> ItemsView:
+        return _KeyToIndexItems(self)
+
+    def copy(self) -> dict:
+        return dict(self.items())
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def __setitem__(self, key, value) -> None:
+        if self._dict is None:
+            store, length = self._store, self._len
+            index = store.index(key)
+            if value == length and isinstance(key, str) and type(value) is int:
+                if index < 0 and len(store) == length:
+                    store.append(key)  # a new key at the end: the store grows with us
+                    self._len += 1
+                    return
+                if index == length:
+                    self._len += 1  # index_to_key.append(key) already put it in the store
+                    return
+            elif 0 <= index < length and index == value:
+                return
+        self._materialise()[key] = value
+
+    def __delitem__(self, key) -> None:
+        del self._materialise()[key]
+
+    def clear(self) -> None:
+        self._dict = {}
+
+    # -- the rest ---------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        form = "dict" if self._dict is not None else "compact"
+        return f"{type(self).__name__}({len(self)} keys, {form})"
+
+    def __getstate__(self) -> dict:
+        return {"store": self._store, "length": self._len, "dict": self._dict}
+
+    def __setstate__(self, state: dict) -> None:
+        self._store, self._len, self._dict = state["store"], state["length"], state["dict"]
+
+
+class IndexToKey(MutableSequence):
+    """A ``list`` of keys by position backed by a :class:`KeyStore`.
+
+    Parameters
+    ----------
+    store : KeyStore
+        The keys; shared with the matching :class:`KeyToIndex`.
+    length : int, optional
+        How many of the store's keys this list holds. Default: all.
+    """
+
+    __slots__ = ("_store", "_len", "_list")
+
+    def __init__(self, store: KeyStore, length: int | None = None):
+        self._store = store
+        self._len = _check(store, length)
+        self._list: list | None = None
+
+    def _materialise(self) -> list:
+        if self._list is None:
+            self._list = self._store.keys(0, self._len)
+        return self._list
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def __getitem__(self, item):
+        if self._list is not None:
+            return self._list[item]
+        if isinstance(item, slice):
+            start, stop, step = item.indices(self._len)
+            if step == 1:
+                return self._store.keys(start, stop) if stop > start else []
+            return [self._store.key(i) for i in range(start, stop, step)]
+        index = item.__index__()
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("list index out of range")
+        return self._store.key(index)
+
+    def __len__(self) -> int:
+        return len(self._list) if self._list is not None else self._len
+
+    def __iter__(self) -> Iterator[str]:
+        if self._list is not None:
+            return iter(self._list)
+        return _iter_keys(self._store, self._len)
+
+    def __contains__(self, key) -> bool:
+        if self._list is not None:
+            return key in self._list
+        return 0 <= self._store.index(key) < self._len
+
+    def index(self, key, start: int = 0, stop: int | None = None) -> int:
+        if self._list is not None:
+            return self._list.index(key, start, len(self._list) if stop is None else stop)
+        position = self._store.index(key)
+        lo, hi, _ = slice(start, stop).indices(self._len)
+        if lo <= position < hi:
+            return position
+        raise ValueError(f"{key!r} is not in list")
+
+    def count(self, key) -> int:
+        if self._list is not None:
+            return self._list.count(key)
+        return int(key in self)
+
+    def copy(self) -> list:
+        return list(self)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (list, IndexToKey)):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # mutable, like list
+
+    def __add__(self, other) -> list:
+        return list(self) + list(other)
+
+    def __radd__(self, other) -> list:
+        return list(other) + list(self)
+
+    def __mul__(self, times: int) -> list:
+        return list(self) * times
+
+    __rmul__ = __mul__
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def append(self, key) -> None:
+        if self._list is None and isinstance(key, str):
+            store, length = self._store, self._len
+            index = store.index(key)
+            if index < 0 and len(store) == length:
+                store.append(key)
+                self._len += 1
+                return
+            if index == length:
+                self._len += 1  # key_to_index[key] = len(...) already put it in the store
+                return
+        self._materialise().append(key)
+
+    def __setitem__(self, item, value) -> None:
+        self._materialise()[item] = value
+
+    def __delitem__(self, item) -> None:
+        del self._materialise()[item]
+
+    def insert(self, index: int, key) -> None:
+        self._materialise().insert(index, key)
+
+    def sort(self, *, key=None, reverse: bool = False) -> None:
+        self._materialise().sort(key=key, reverse=reverse)
+
+    def clear(self) -> None:
+        self._list = []
+
+    def __repr__(self) -> str:
+        form = "list" if self._list is not None else "compact"
+        return f"{type(self).__name__}({len(self)} keys, {form})"
+
+    def __getstate__(self) -> dict:
+        return {"store": self._store, "length": self._len, "list": self._list}
+
+    def __setstate__(self, state: dict) -> None:
+        self._store, self._len, self._list = state["store"], state["length"], state["list"]
