@@ -270,6 +270,9 @@ def run_worker(case: str, path: Path, oov_count: int, oov_sample: int) -> dict[s
         # The first batched call also maps (mmap) or first touches the n-gram rows; the second does not.
         _store_rate(result, "oov_bulk_rate", len(oov), *timed(lambda: wv[oov])[1:])
         _store_rate(result, "oov_bulk_rate_again", len(oov), *timed(lambda: wv[oov])[1:])
+        # Batches written into one reused buffer (get_vectors(out=...)) skip a fresh result's page faults.
+        buffer = wv.get_vectors(oov)
+        _store_rate(result, "oov_bulk_rate_reused", len(oov), *timed(lambda: wv.get_vectors(oov, out=buffer))[1:])
     if case in ("ftx_vectors_mmap", "gensim_vectors", "fasttext"):
         words = oov if case == "fasttext" else oov[:oov_sample]
         _store_rate(result, "oov_per_word_rate", len(words), *timed(lambda: [vector(w) for w in words])[1:])
@@ -380,7 +383,8 @@ def table_rows(results: dict[str, dict[str, Any]], layout: Layout, oov: int) -> 
 
 def _rate_note(key: str, result: dict[str, Any]) -> str:
     if key.startswith("oov_ftx_bulk"):
-        return f"; same call again: {result['oov_bulk_rate_again']:,.0f} words/s"
+        return (f"; same call again: {result['oov_bulk_rate_again']:,.0f} words/s; into a reused buffer: "
+                f"{result['oov_bulk_rate_reused']:,.0f} words/s")
     if key == "oov_gensim_word":
         return f" (timed {result.get('oov_per_word_timed'):,}, scaled)"
     return ""
@@ -416,6 +420,8 @@ def check_targets(results: dict[str, dict[str, Any]], layout: Layout) -> list[di
         ("full model peak RSS / file size", _ratio(get("ftx_model", "peak_rss_load"), layout.size),
          TARGET_MODEL_RSS_OVER_FILE, "<="),
         ("bulk OOV rate / gensim per-word rate", _ratio(bulk, per_word), TARGET_OOV_SPEEDUP, ">="),
+        ("bulk OOV rate, reused buffer (in memory) / gensim per-word rate",
+         _ratio(get("ftx_vectors", "oov_bulk_rate_reused"), per_word), TARGET_OOV_SPEEDUP, ">="),
     ]
     out = []
     for name, value, limit, sense in checks:

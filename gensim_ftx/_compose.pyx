@@ -7,8 +7,14 @@ doing the same keeps our vectors equal to fastText's to the last bit in most cas
 import numpy as np
 
 cimport numpy as cnp
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memset
+from libcpp.vector cimport vector
+from posix.mman cimport MADV_NOHUGEPAGE, madvise
+
+from ._subwords cimport SubwordHasher, word_subwords
+from ._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -107,4 +113,168 @@ def mean_rows(const int64_t[::1] indptr, const int32_t[::1] ids,
                                 ngram_ptr, ngrams.shape[0], dim, &out[0, 0])
     if status != 0:
         raise ValueError("a subword id is outside the vocabulary and n-gram matrices")
+    return out
+
+
+cdef void sum_rows(const vector[int32_t]& ids, const float* vocab, int64_t nvocab, const float* ngrams,
+                   int64_t nngrams, Py_ssize_t dim, float* dst) noexcept nogil:
+    """fastText's getWordVector: sum in subword order, then scale by ``(float)(1.0 / n)``."""
+    cdef Py_ssize_t j, d, n = ids.size()
+    cdef const float* src
+    cdef float scale
+    memset(dst, 0, dim * sizeof(float))
+    for j in range(n):
+        src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
+        for d in range(dim):
+            dst[d] += src[d]
+    if n:
+        scale = <float>(1.0 / <double>n)
+        for d in range(dim):
+            dst[d] *= scale
+
+
+DEF LOOK_UP = -2
+
+
+cdef class WordBatch:
+    """Words to turn into vectors, held as raw bytes so that threads can hash them without the GIL.
+
+    Parameters
+    ----------
+    words : list
+        ``str`` (hashed as ``encoding``) or ``bytes``.
+    positions : int64 array or None
+        Each word's vocabulary position, or -1. None: look the words up in ``store``.
+    encoding : str
+        Encoding of ``str`` words.
+    raw_keys : dict, optional
+        Original bytes of vocabulary words that did not decode.
+    store : KeyStore, optional
+        With ``positions=None``: the vocabulary, searched by the threads that compose the
+        vectors (its keys are the UTF-8 bytes hashed, so ``encoding`` must be UTF-8).
+    limit : int
+        Positions of ``store`` at or past ``limit`` count as out of vocabulary.
+    """
+    cdef vector[const unsigned char*] data
+    cdef vector[Py_ssize_t] sizes
+    cdef vector[int64_t] where       # vocabulary position, -1 when unknown, LOOK_UP to search ``store``
+    cdef KeyStore store
+    cdef int64_t limit
+    cdef list keep  # owners of the bytes behind ``data``
+
+    def __cinit__(self, list words, positions, str encoding="utf-8", dict raw_keys=None,
+                  KeyStore store=None, int64_t limit=-1):
+        cdef Py_ssize_t count = len(words), k, n
+        cdef const char* ptr
+        cdef bint utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "u8")
+        cdef const int64_t[::1] given
+        if positions is None:
+            if store is None or not utf8:
+                raise ValueError("without positions, a KeyStore and UTF-8 text are needed")
+            self.store = store
+            self.limit = len(store) if limit < 0 else limit
+        else:
+            given = positions
+            if given.shape[0] != count:
+                raise ValueError(f"{count} words but {given.shape[0]} positions")
+        self.keep = [words]
+        self.data.resize(count)
+        self.sizes.resize(count)
+        self.where.resize(count)
+        for k in range(count):
+            word = words[k]
+            # (no conditional expressions here: Cython types them as references into the vector)
+            if positions is not None:
+                self.where[k] = given[k]
+            elif isinstance(word, str):
+                self.where[k] = LOOK_UP
+            else:
+                self.where[k] = -1
+            if raw_keys and self.where[k] >= 0 and word in raw_keys:
+                word = raw_keys[word]
+            elif isinstance(word, str) and utf8:
+                ptr = PyUnicode_AsUTF8AndSize(word, &n)  # cached inside the str: no copy
+                self.data[k] = <const unsigned char*>ptr
+                self.sizes[k] = n
+                continue
+            elif not isinstance(word, bytes):
+                word = str(word).encode(encoding, errors="replace")
+            self.keep.append(word)
+            self.data[k] = <const unsigned char*>(<bytes>word)
+            self.sizes[k] = len(<bytes>word)
+
+    def __len__(self):
+        return self.data.size()
+
+    def compose(self, SubwordHasher hasher not None, const float[:, ::1] vocab, const float[:, ::1] ngrams,
+                float[:, ::1] out, Py_ssize_t start=0, Py_ssize_t stop=-1):
+        """Write the vectors of words ``start..stop-1`` into ``out[start:stop]`` (without the GIL).
+
+        While one word's rows are summed, the next word's are hashed and prefetched: the rows
+        are scattered over gigabytes, so memory latency, not arithmetic, sets the pace.
+        """
+        cdef Py_ssize_t count = self.data.size(), dim = out.shape[1], k
+        cdef int64_t nvocab = vocab.shape[0], nngrams = ngrams.shape[0], position
+        cdef vector[unsigned char] scratch
+        cdef vector[int32_t] current, upcoming
+        cdef const float* vocab_ptr = &vocab[0, 0] if vocab.shape[0] else NULL
+        cdef const float* ngram_ptr = &ngrams[0, 0] if ngrams.shape[0] else NULL
+        cdef int32_t row
+        cdef bint bad = False
+        stop = count if stop < 0 else stop
+        if not 0 <= start <= stop <= count or out.shape[0] < count:
+            raise ValueError(f"cannot compose words {start}..{stop} of {count} into {out.shape[0]} rows")
+        if vocab.shape[1] != dim or ngrams.shape[1] != dim:
+            raise ValueError(f"dimension mismatch: out has {dim} columns, vocab {vocab.shape[1]}, "
+                             f"ngrams {ngrams.shape[1]}")
+        if hasher.spec.nwords != nvocab:
+            raise ValueError(f"the hasher numbers {hasher.spec.nwords} words, the matrix has {nvocab} rows")
+        if start == stop or dim == 0:
+            return
+        with nogil:
+            self.hash_word(hasher, start, scratch, upcoming)
+            for k in range(start, stop):
+                current.swap(upcoming)
+                if k + 1 < stop:
+                    self.hash_word(hasher, k + 1, scratch, upcoming)
+                    for row in upcoming:
+                        if 0 <= row < nvocab + nngrams:
+                            gftx_prefetch_read_row(row_of(row, vocab_ptr, nvocab, ngram_ptr, nngrams, dim), dim)
+                for row in current:
+                    if not 0 <= row < nvocab + nngrams:
+                        bad = True
+                if bad:
+                    break
+                sum_rows(current, vocab_ptr, nvocab, ngram_ptr, nngrams, dim, &out[k, 0])
+        if bad:
+            raise ValueError("a subword id is outside the vocabulary and n-gram matrices")
+
+    cdef void hash_word(self, SubwordHasher hasher, Py_ssize_t k, vector[unsigned char]& scratch,
+                        vector[int32_t]& ids) noexcept nogil:
+        cdef int64_t found
+        ids.clear()
+        if self.where[k] == LOOK_UP:
+            found = self.store.find(self.data[k], self.sizes[k])
+            if found >= self.limit:
+                found = -1
+            self.where[k] = found
+        word_subwords(&hasher.spec, self.data[k], self.sizes[k], <int32_t>self.where[k], scratch, ids)
+
+
+def empty_rows(Py_ssize_t count, Py_ssize_t dim):
+    """``np.empty((count, dim), float32)`` backed by ordinary 4 KiB pages.
+
+    numpy asks for transparent huge pages on large arrays; after a multi-gigabyte model load
+    the kernel must compact memory to find them, which made the first page faults of a
+    120 MB result cost more than composing it. Results are written once, in order, so huge
+    pages buy nothing here.
+    """
+    out = np.empty((count, dim), dtype=np.float32)
+    cdef size_t page = 4096
+    cdef size_t begin, end
+    if out.nbytes >= (4 << 20):
+        begin = (<size_t>cnp.PyArray_DATA(out) + page - 1) & ~(page - 1)
+        end = (<size_t>cnp.PyArray_DATA(out) + out.nbytes) & ~(page - 1)
+        if end > begin:
+            madvise(<void*>begin, end - begin, MADV_NOHUGEPAGE)  # advice only: failure is harmless
     return out

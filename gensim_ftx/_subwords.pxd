@@ -24,3 +24,9 @@ cdef bint is_eos(const unsigned char* word, Py_ssize_t n) noexcept nogil
 cdef void word_subwords(const SubwordSpec* spec, const unsigned char* word, Py_ssize_t n,
                         int32_t word_id, vector[unsigned char]& scratch,
                         vector[int32_t]& out) noexcept nogil
+
+
+cdef class SubwordHasher:
+    cdef SubwordSpec spec
+    cdef readonly object prune_keys
+    cdef readonly object prune_vals

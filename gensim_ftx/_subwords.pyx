@@ -208,10 +208,6 @@ cdef class SubwordHasher:
         fastText's pruning table (bucket -> row); ``None`` means not pruned, an empty table
         means the model keeps no n-grams.
     """
-    cdef SubwordSpec spec
-    cdef readonly object prune_keys
-    cdef readonly object prune_vals
-
     def __cinit__(self, int minn, int maxn, long long bucket, long long nwords, *, bint floret=False,
                   int hash_count=1, pruneidx=None):
         if bucket < 0 or bucket > 0xFFFFFFFF:

@@ -1,8 +1,8 @@
 # A compact, append-only store of vocabulary keys: UTF-8 bytes back to back plus a hash index.
+
 cimport cython
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libcpp.vector cimport vector
-
 
 @cython.final
 cdef class KeyStore:

@@ -26,7 +26,7 @@ import numpy as np
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
 
-from ._compose import mean_rows
+from ._compose import WordBatch, empty_rows, mean_rows
 from ._subwords import SubwordHasher, ngram_strings, pack_words
 from .vocab import compact_store, positions
 
@@ -37,6 +37,19 @@ _PARALLEL_MIN_ROWS = 20000
 _CPUS = min(8, os.cpu_count() or 1)
 # gensim's training threads take raw pointers into buckets_word: it must be built exactly once.
 _BUCKETS_LOCK = threading.Lock()
+
+
+def _in_parallel(count: int, work, threads: int | None = None) -> None:
+    """Run ``work(start, stop)`` over ``0..count`` split across threads (``work`` releases the GIL)."""
+    threads = threads or _CPUS
+    if count < _PARALLEL_MIN_ROWS or threads == 1:
+        work(0, count)
+        return
+    bounds = np.linspace(0, count, threads + 1).astype(np.int64)
+    with ThreadPoolExecutor(threads) as pool:
+        jobs = [pool.submit(work, int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        for job in jobs:
+            job.result()
 
 
 def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams: np.ndarray, *,
@@ -52,18 +65,9 @@ def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams:
         out = np.empty((count, dim), dtype=REAL)
     vocab = _as_rows(vocab, dim)
     ngrams = _as_rows(ngrams, dim)
-    threads = threads or _CPUS
-    if count < _PARALLEL_MIN_ROWS or threads == 1:
-        mean_rows(indptr, ids, vocab, ngrams, out, select)
-        return out
     if select is None:
         select = np.arange(count, dtype=np.int64)
-    bounds = np.linspace(0, count, threads + 1).astype(np.int64)
-    with ThreadPoolExecutor(threads) as pool:
-        jobs = [pool.submit(mean_rows, indptr, ids, vocab, ngrams, out[a:b], select[a:b])
-                for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
-        for job in jobs:
-            job.result()
+    _in_parallel(count, lambda a, b: mean_rows(indptr, ids, vocab, ngrams, out[a:b], select[a:b]), threads)
     return out
 
 
@@ -297,32 +301,59 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
             return vector / length if length > 0 else vector
         return vector
 
-    def get_vectors(self, words: Iterable, *, norm: bool = False) -> np.ndarray:
+    def get_vectors(self, words: Iterable, *, norm: bool = False, out: np.ndarray | None = None) -> np.ndarray:
         """Vectors of many words at once, as a ``(len(words), vector_size)`` float32 array.
 
         In-vocabulary words take their composite vector, out-of-vocabulary words the mean of
-        their n-gram rows (zeros when they have none). Lookup, hashing and averaging run in bulk
-        in Cython, the averaging without the GIL. An extension of gensim's API.
+        their n-gram rows (zeros when they have none), exactly as fastText's ``get_word_vector``.
+        Vocabulary search, hashing and averaging run in Cython threads without the GIL. An
+        extension of gensim's API.
+
+        Parameters
+        ----------
+        words : iterable of str
+            The words.
+        norm : bool, keyword-only
+            Scale each vector to unit length (zero vectors stay zero).
+        out : numpy.ndarray, keyword-only
+            A C-contiguous, writeable ``(len(words), vector_size)`` float32 array to fill and
+            return. Reusing one buffer across batches skips the page faults of a fresh result,
+            a large part of the cost of a 100k-word batch.
 
         Raises
         ------
         KeyError
             If a word is out of vocabulary and the model has no n-gram buckets.
+        ValueError
+            If ``out`` has the wrong shape, dtype or layout.
         """
         words = words if isinstance(words, list) else list(words)
-        # Vocabulary words are hashed like the others unless the CSR already exists (training
-        # builds it): a freshly loaded model answers without computing 2M words' subwords.
-        csr = self._subword_csr
+        shape = (len(words), self.vector_size)
+        if out is not None and (out.shape != shape or out.dtype != REAL or not out.flags.c_contiguous
+                                or not out.flags.writeable):
+            raise ValueError(f"out must be a writeable, C-contiguous float32 array of shape {shape}; got "
+                             f"{out.dtype} {out.shape}")
         nwords = len(self.index_to_key)
-        if csr is not None and len(csr[0]) != nwords + 1:
-            csr = self._ensure_subwords()
-        hasher = self.hasher if csr is None or len(csr[0]) == nwords + 1 else self._make_hasher(len(csr[0]) - 1)
-        found = positions(self.key_to_index, words)
-        indptr, ids, first_oov = hasher.lookup_csr(words, found, *(csr or (None, None)), self.encoding,
-                                                   self.raw_keys)
-        if first_oov >= 0 and self.bucket == 0:
-            raise KeyError(f"cannot calculate vector for OOV word {words[first_oov]!r} without ngrams")
-        out = compose_rows(indptr, ids, self.vectors_vocab, self.vectors_ngrams)
+        nrows = nwords if self.vectors_vocab is None else len(self.vectors_vocab)
+        hasher = self.hasher if nrows == nwords else self._make_hasher(nrows)
+        vocab = _as_rows(self.vectors_vocab, self.vector_size)
+        ngrams = _as_rows(self.vectors_ngrams, self.vector_size)
+        # Every word, in the vocabulary or not, is hashed as fastText does; no table is needed.
+        compact = compact_store(self.key_to_index)
+        if compact is not None and self.bucket and not self.raw_keys and _is_utf8(self.encoding):
+            # the composing threads also search the vocabulary
+            batch = WordBatch(words, None, store=compact[0], limit=min(compact[1], nrows))
+        else:
+            found = positions(self.key_to_index, words)
+            if nrows != nwords:  # gensim is growing the vocabulary: new words have no rows yet
+                found[found >= nrows] = -1
+            if self.bucket == 0 and len(found) and found.min() < 0:
+                first_oov = int(np.argmax(found < 0))
+                raise KeyError(f"cannot calculate vector for OOV word {words[first_oov]!r} without ngrams")
+            batch = WordBatch(words, found, self.encoding, self.raw_keys)
+        if out is None:
+            out = empty_rows(*shape)
+        _in_parallel(len(words), lambda a, b: batch.compose(hasher, vocab, ngrams, out, a, b))
         if norm:
             lengths = np.linalg.norm(out, axis=1, keepdims=True)
             np.divide(out, lengths, out=out, where=lengths > 0)

@@ -124,3 +124,18 @@ def test_word_vectors_export_matches_fasttext_vec_files(tmp_path):
         out = tmp_path / f"{name}.vec"
         save_word_vectors(wv, out)
         assert out.read_bytes() == open(datapath(f"{name}.vec"), "rb").read()
+
+
+def test_bulk_lookup_fills_a_given_buffer(lee):
+    words = lee.index_to_key[:20] + OOV
+    buffer = np.full((len(words), lee.vector_size), np.nan, dtype=np.float32)
+    result = lee.get_vectors(words, out=buffer)
+    assert result is buffer
+    assert np.array_equal(buffer, lee.get_vectors(words))
+    normed = lee.get_vectors(words, norm=True, out=buffer)
+    assert np.array_equal(normed, lee.get_vectors(words, norm=True))
+    for bad in (np.zeros((len(words) + 1, lee.vector_size), np.float32),
+                np.zeros((len(words), lee.vector_size), np.float64),
+                np.zeros((lee.vector_size, len(words)), np.float32).T):
+        with pytest.raises(ValueError, match="out must be"):
+            lee.get_vectors(words, out=bad)
