@@ -411,7 +411,8 @@ def check_targets(results: dict[str, dict[str, Any]], layout: Layout) -> list[di
     def get(case: str, key: str) -> float | None:
         return results.get(case, {}).get(key)
 
-    bulk, per_word = get("ftx_vectors_mmap", "oov_bulk_rate"), get("gensim_vectors", "oov_per_word_rate")
+    # in memory, as gensim holds its vectors; the first call, with a fresh result array
+    bulk, per_word = get("ftx_vectors", "oov_bulk_rate"), get("gensim_vectors", "oov_per_word_rate")
     checks = [
         ("vectors-only load with mmap='r' (s)", get("ftx_vectors_mmap", "load_s"), TARGET_MMAP_LOAD_S, "<="),
         ("in-memory vectors peak RSS / input matrix bytes",
@@ -419,7 +420,8 @@ def check_targets(results: dict[str, dict[str, Any]], layout: Layout) -> list[di
          "<="),
         ("full model peak RSS / file size", _ratio(get("ftx_model", "peak_rss_load"), layout.size),
          TARGET_MODEL_RSS_OVER_FILE, "<="),
-        ("bulk OOV rate / gensim per-word rate", _ratio(bulk, per_word), TARGET_OOV_SPEEDUP, ">="),
+        ("bulk OOV rate (in memory, first call) / gensim per-word rate", _ratio(bulk, per_word),
+         TARGET_OOV_SPEEDUP, ">="),
         ("bulk OOV rate, reused buffer (in memory) / gensim per-word rate",
          _ratio(get("ftx_vectors", "oov_bulk_rate_reused"), per_word), TARGET_OOV_SPEEDUP, ">="),
     ]
