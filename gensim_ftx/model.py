@@ -233,6 +233,8 @@ class FastText(gensim_fasttext.FastText):
             raise
         finally:
             self._run = None
+        if run.error is not None:
+            raise run.error
         if run.nan_seen:
             raise FloatingPointError("training produced NaN (diverged); lower the learning rate (alpha)")
         return result
@@ -276,9 +278,17 @@ class FastText(gensim_fasttext.FastText):
 
     def _do_train_job(self, sentences, alpha, inits):
         run = self._run
-        eos_id = self.wv.key_to_index.get("</s>", -1) if run.semantics.eos else -1
-        ids, bounds, raw = encode_sentences(sentences, self.wv.key_to_index, eos_id, run.semantics.max_line)
-        effective, _ = inits.train_batch(run.kernel, ids, bounds, alpha, run.alpha_step(), run.min_alpha, run.stop)
+        try:
+            eos_id = self.wv.key_to_index.get("</s>", -1) if run.semantics.eos else -1
+            ids, bounds, raw = encode_sentences(sentences, self.wv.key_to_index, eos_id, run.semantics.max_line)
+            effective, _ = inits.train_batch(run.kernel, ids, bounds, alpha, run.alpha_step(), run.min_alpha,
+                                             run.stop)
+        except Exception as err:
+            # gensim's loop waits forever on a worker that dies: stop the run, re-raise from train()
+            if run.error is None:
+                run.error = err
+            run.stop[0] = 1
+            return 0, 0
         self.running_training_loss += inits.take_loss()[0]
         if inits.nan_seen:
             run.nan_seen = True

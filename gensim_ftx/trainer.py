@@ -40,6 +40,7 @@ class TrainingRun:
     serial: int = 0
     table: WordTable | None = None
     nan_seen: bool = False
+    error: BaseException | None = None  # the first exception of a gensim worker thread
     lock: threading.Lock = field(default_factory=threading.Lock)
     progress: Callable[[Progress], None] | None = None
     started: float = field(default_factory=time.perf_counter)

@@ -244,3 +244,27 @@ def test_tables_follow_each_semantics():
     assert np.allclose(shares, np.sqrt(counts) / np.sqrt(counts).sum(), atol=0.01)
     indptr, nodes, codes = huffman_paths(counts)
     assert np.diff(indptr).tolist() == [1, 2, 3, 3]  # the most frequent word gets the shortest code
+
+
+def test_an_error_in_a_worker_thread_stops_training_with_that_error(sentences, monkeypatch):
+    # gensim's training loop waits forever for a worker thread that died; ours must re-raise instead.
+    model = gensim_ftx.FastText(sentences, **small(epochs=1))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("broken batch")
+
+    monkeypatch.setattr(gensim_ftx.model, "encode_sentences", broken)
+    outcome = {}
+
+    def train():
+        try:
+            model.train(sentences, total_examples=len(sentences), epochs=2)
+        except RuntimeError as err:
+            outcome["error"] = str(err)
+
+    thread = threading.Thread(target=train, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "train() hung after a worker failed"
+    assert outcome == {"error": "broken batch"}
+    assert np.isfinite(model.wv.vectors_vocab).all()
