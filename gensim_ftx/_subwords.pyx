@@ -9,7 +9,6 @@ there is one definition of "the subwords of a word".
 import numpy as np
 
 cimport numpy as cnp
-from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
@@ -278,65 +277,6 @@ cdef class SubwordHasher:
         if out.size():
             memcpy(&idv[0], out.data(), out.size() * sizeof(int32_t))
         return indptr, ids
-
-    def lookup_csr(self, list words, const int64_t[::1] positions, vocab_indptr=None, vocab_ids=None,
-                   str encoding="utf-8", dict raw_keys=None):
-        """Subword rows of arbitrary words in one pass.
-
-        ``positions[k]`` is word k's vocabulary position, or -1 when it is out of vocabulary.
-        Vocabulary words take their rows from the vocabulary's CSR (``vocab_indptr``,
-        ``vocab_ids``) when given, else they are hashed with their own row first, as fastText
-        does; ``raw_keys`` gives the original bytes of words that did not decode. Text in
-        UTF-8 is hashed without a copy.
-
-        Returns ``(indptr, ids, first_oov)`` where ``first_oov`` is the position of the first
-        out-of-vocabulary word, or -1.
-        """
-        cdef Py_ssize_t count = len(words), k, n, first_oov = -1
-        cdef vector[unsigned char] scratch
-        cdef vector[int32_t] out
-        cdef int64_t index, j
-        cdef const char* data
-        cdef bint utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "u8")
-        cdef const int64_t[::1] vindptr
-        cdef const int32_t[::1] vids
-        cdef bint have_csr = vocab_indptr is not None
-        cdef Py_ssize_t nvocab = self.spec.nwords
-        if positions.shape[0] != count:
-            raise ValueError(f"{count} words but {positions.shape[0]} positions")
-        if have_csr:
-            vindptr = vocab_indptr
-            vids = vocab_ids
-            nvocab = vindptr.shape[0] - 1
-        indptr = np.empty(count + 1, dtype=np.int64)
-        cdef int64_t[::1] ind = indptr
-        ind[0] = 0
-        for k in range(count):
-            word = words[k]
-            index = positions[k]
-            if index >= nvocab:
-                raise ValueError(f"{word!r} has vocabulary position {index}, outside the {nvocab} known words")
-            if index >= 0 and have_csr:
-                for j in range(vindptr[index], vindptr[index + 1]):
-                    out.push_back(vids[j])
-            else:
-                if index < 0 and first_oov < 0:
-                    first_oov = k
-                if raw_keys and index >= 0 and word in raw_keys:
-                    raw = raw_keys[word]
-                    word_subwords(&self.spec, <const unsigned char*>(<bytes>raw), len(raw), index, scratch, out)
-                elif isinstance(word, str) and utf8:
-                    data = PyUnicode_AsUTF8AndSize(word, &n)
-                    word_subwords(&self.spec, <const unsigned char*>data, n, index, scratch, out)
-                else:
-                    raw = word if isinstance(word, bytes) else str(word).encode(encoding, errors="replace")
-                    word_subwords(&self.spec, <const unsigned char*>(<bytes>raw), len(raw), index, scratch, out)
-            ind[k + 1] = out.size()
-        ids = np.empty(out.size(), dtype=np.int32)
-        cdef int32_t[::1] idv = ids
-        if out.size():
-            memcpy(&idv[0], out.data(), out.size() * sizeof(int32_t))
-        return indptr, ids, first_oov
 
     @property
     def nwords(self):

@@ -3,19 +3,17 @@
 
 An entry is the word's bytes, a NUL, an int64 count and an int8 type (0 word, 1 label).
 """
-import logging
 
 import numpy as np
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_Decode, PyUnicode_DecodeUTF8
+from cpython.unicode cimport PyUnicode_Decode
 from libc.stdint cimport int8_t, int64_t
 from libc.string cimport memchr, memcpy
 
 cnp.import_array()
 
-logger = logging.getLogger(__name__)
 
 cdef enum ScanStatus:
     COMPLETE = 0
@@ -70,26 +68,16 @@ def decode_words(const unsigned char[::1] buf, const int64_t[::1] starts, const 
     """
     cdef Py_ssize_t count = starts.shape[0], k
     cdef const char* base = <const char*>&buf[0] if buf.shape[0] else <const char*>b""
-    cdef bint utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "u8")
     cdef bytes enc = encoding.encode("ascii")
     words = [None] * count
     raw = {}
     for k in range(count):
         try:
-            if utf8:
-                words[k] = PyUnicode_DecodeUTF8(base + starts[k], ends[k] - starts[k], NULL)
-            else:
-                words[k] = PyUnicode_Decode(base + starts[k], ends[k] - starts[k], enc, NULL)
+            words[k] = PyUnicode_Decode(base + starts[k], ends[k] - starts[k], enc, NULL)
         except UnicodeDecodeError:
             original = bytes(buf[starts[k]:ends[k]])
             words[k] = original.decode(encoding, errors="backslashreplace")
             raw[k] = original
-    if raw:
-        first = next(iter(raw))
-        logger.error(
-            "%d dictionary entries are not valid %s (first: %r); decoded with backslashreplace",
-            len(raw), encoding, raw[first],
-        )
     return words, raw
 
 

@@ -183,13 +183,13 @@ def _key_store(blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding:
     """
     if codecs.lookup(encoding).name == "utf-8":
         store, raw = KeyStore.from_utf8_entries(blob, starts, ends)
-        if raw:
-            first = next(iter(raw.values()))
-            logger.error("%d dictionary entries are not valid %s (first: %r); decoded with backslashreplace",
-                         len(raw), encoding, first)
-        return store, raw
-    words, raw = _dictionary.decode_words(blob, starts, ends, encoding)
-    return KeyStore.from_keys(words), raw
+    else:
+        words, raw = _dictionary.decode_words(blob, starts, ends, encoding)
+        store = KeyStore.from_keys(words)
+    if raw:
+        logger.error("%d dictionary entries are not valid %s (first: %r); decoded with backslashreplace",
+                     len(raw), encoding, next(iter(raw.values())))
+    return store, raw
 
 
 def _read_dictionary(src: ByteSource, version: int | None, encoding: str):
