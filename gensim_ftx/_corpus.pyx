@@ -29,6 +29,7 @@ from posix.unistd cimport close as c_close
 from posix.unistd cimport read as c_read
 
 from gensim_ftx._subwords cimport fnv1a_hash
+from gensim_ftx._vocab cimport home_slot, table_bits
 
 cnp.import_array()
 
@@ -36,8 +37,6 @@ DEFAULT_MAX_TOKEN_BYTES = 1 << 20
 # count_words streams one file; a shard reader may exist per thread, so it reads less at once.
 cdef Py_ssize_t COUNT_BUFFER_BYTES = 4 << 20
 cdef Py_ssize_t SHARD_BUFFER_BYTES = 1 << 20
-# Fibonacci hashing spreads FNV-1a, whose low bits depend only on the low bits of each byte.
-cdef uint64_t FIB_MULTIPLIER = 0x9E3779B97F4A7C15ULL
 cdef const unsigned char* EOS_WORD = <const unsigned char*>b"</s>"
 
 cdef enum TokenKind:
@@ -192,10 +191,6 @@ cdef void skip_partial_word(TokenStream* s) noexcept nogil:
 # A slot holds (hash << 32) | (id + 1), so most mismatches are rejected without touching the
 # words, and the table can be rebuilt without rehashing any bytes.
 
-cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
-    return (<uint64_t>h * FIB_MULTIPLIER) >> shift
-
-
 cdef inline bint same_bytes(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     if n > 16:
@@ -225,14 +220,6 @@ cdef inline uint64_t find_slot(const uint64_t* slots, uint64_t mask, int shift, 
             if span[1] == n and same_bytes(arena + span[0], word, n):
                 return i
         i = (i + 1) & mask
-
-
-cdef inline int table_bits(Py_ssize_t nwords) noexcept nogil:
-    """log2 of the smallest power of two >= 2 * nwords (at least 2 slots)."""
-    cdef int bits = 1
-    while (<Py_ssize_t>1 << bits) < 2 * nwords:
-        bits += 1
-    return bits
 
 
 cdef class WordTable:

@@ -4,6 +4,21 @@ cimport cython
 from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libcpp.vector cimport vector
 
+# Sizing and probing shared by the vocabulary's hash tables (KeyStore here, WordTable in _corpus).
+
+cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
+    """log2 of the smallest power of two >= 2 * nkeys (at least 2 slots): load factor <= 1/2."""
+    cdef int bits = 1
+    while (<Py_ssize_t>1 << bits) < 2 * nkeys:
+        bits += 1
+    return bits
+
+
+cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
+    """Fibonacci hashing: spreads FNV-1a, whose low bits depend only on the low bits of each byte."""
+    return (<uint64_t>h * 0x9E3779B97F4A7C15ULL) >> shift
+
+
 @cython.final
 cdef class KeyStore:
     cdef vector[unsigned char] arena     # every key's UTF-8 bytes, back to back

@@ -20,7 +20,6 @@ from ._subwords cimport fnv1a_hash
 
 cnp.import_array()
 
-cdef uint64_t FIB_MULTIPLIER = 0x9E3779B97F4A7C15ULL
 cdef Py_ssize_t MAX_KEYS = 0xFFFFFFFE
 
 
@@ -61,13 +60,6 @@ cdef inline bint valid_utf8(const unsigned char* s, Py_ssize_t n) noexcept nogil
     return True
 
 
-cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
-    cdef int bits = 4
-    while (<Py_ssize_t>1 << bits) < 2 * nkeys:
-        bits += 1
-    return bits
-
-
 cdef class KeyStore:
     """Keys (``str``) by position, and the position of a key, in compact form.
 
@@ -91,7 +83,7 @@ cdef class KeyStore:
 
     cdef uint64_t slot_of(self, const unsigned char* key, Py_ssize_t n) noexcept nogil:
         """The slot holding ``key``, or the empty slot where it would go."""
-        cdef uint64_t i = (<uint64_t>fnv1a_hash(key, n) * FIB_MULTIPLIER) >> self.shift
+        cdef uint64_t i = home_slot(fnv1a_hash(key, n), self.shift)
         cdef uint32_t entry
         while True:
             entry = self.slots[i]
