@@ -13,7 +13,7 @@ or ``list`` first, so every ``dict``/``list`` operation keeps its meaning.
 """
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, MutableMapping, MutableSequence, ValuesView
+from collections.abc import ItemsView, Iterator, MutableMapping, MutableSequence, ValuesView
 from typing import Any
 
 import numpy as np
@@ -36,7 +36,7 @@ def compact_store(view: Any) -> tuple[KeyStore, int] | None:
 
     Bulk operations use it to reach the keys in C without per-key Python calls.
     """
-    if type(view) is KeyToIndex and view._dict is None or type(view) is IndexToKey and view._list is None:
+    if type(view) in (KeyToIndex, IndexToKey) and view._plain is None:
         return view._store, view._len
     return None
 
@@ -64,26 +64,75 @@ def _check(store: KeyStore, length: int | None) -> int:
     return length
 
 
-class _KeyToIndexKeys(KeysView):
+class _StoreView:
+    """The first ``_len`` keys of a :class:`KeyStore`, until a change the store cannot express
+    replaces them with a private ``dict`` or ``list`` (``_plain``), which then answers everything."""
+
+    __slots__ = ("_store", "_len", "_plain")
+    _plain_name = ""
+
+    def __init__(self, store: KeyStore, length: int | None = None):
+        self._store = store
+        self._len = _check(store, length)
+        self._plain = None
+
+    def _materialise(self):
+        if self._plain is None:
+            self._plain = self._make_plain()  # each view builds its own dict or list
+        return self._plain
+
+    def _grow(self, key) -> bool:
+        """Take ``key`` as the next key, keeping the compact form; False when the store cannot."""
+        if self._plain is not None or not isinstance(key, str):
+            return False
+        store, length = self._store, self._len
+        index = store.index(key)
+        if index < 0 and len(store) == length:
+            store.append(key)  # a new key at the end: the store grows with us
+        elif index != length:  # index == length: the other view already put it in the store
+            return False
+        self._len += 1
+        return True
+
+    def __len__(self) -> int:
+        return len(self._plain) if self._plain is not None else self._len
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._mapping)
+        if self._plain is not None:
+            return iter(self._plain)
+        return _iter_keys(self._store, self._len)
+
+    def __contains__(self, key) -> bool:
+        if self._plain is not None:
+            return key in self._plain
+        return 0 <= self._store.index(key) < self._len
+
+    def __repr__(self) -> str:
+        form = self._plain_name if self._plain is not None else "compact"
+        return f"{type(self).__name__}({len(self)} keys, {form})"
+
+    def __getstate__(self) -> dict:
+        return {"store": self._store, "length": self._len, "plain": self._plain}
+
+    def __setstate__(self, state: dict) -> None:
+        self._store, self._len, self._plain = state["store"], state["length"], state["plain"]
 
 
 class _KeyToIndexValues(ValuesView):
     def __iter__(self) -> Iterator[int]:
         mapping = self._mapping
-        return iter(mapping._dict.values()) if mapping._dict is not None else iter(range(mapping._len))
+        return iter(mapping._plain.values()) if mapping._plain is not None else iter(range(mapping._len))
 
 
 class _KeyToIndexItems(ItemsView):
     def __iter__(self) -> Iterator[tuple[str, int]]:
         mapping = self._mapping
-        if mapping._dict is not None:
-            return iter(mapping._dict.items())
+        if mapping._plain is not None:
+            return iter(mapping._plain.items())
         return zip(_iter_keys(mapping._store, mapping._len), range(mapping._len))
 
 
-class KeyToIndex(MutableMapping):
+class KeyToIndex(_StoreView, MutableMapping):
     """A ``dict`` of ``key -> position`` backed by a :class:`KeyStore`.
 
     Parameters
@@ -95,54 +144,35 @@ class KeyToIndex(MutableMapping):
         are not keys of it). Default: all.
     """
 
-    __slots__ = ("_store", "_len", "_dict")
+    __slots__ = ()
+    _plain_name = "dict"
 
     def __init__(self, store: KeyStore, length: int | None = None):
-        self._store = store
-        self._len = _check(store, length)
-        self._dict: dict | None = None
+        super().__init__(store, length)
         if store.duplicates:
             self._materialise()
 
-    def _materialise(self) -> dict:
-        if self._dict is None:
-            table = {}
-            for index, key in enumerate(_iter_keys(self._store, self._len)):
-                table[key] = index
-            self._dict = table
-        return self._dict
+    def _make_plain(self) -> dict:
+        table = {}
+        for index, key in enumerate(_iter_keys(self._store, self._len)):
+            table[key] = index
+        return table
 
     # -- reading ----------------------------------------------------------------------------
 
     def __getitem__(self, key) -> int:
-        if self._dict is not None:
-            return self._dict[key]
+        if self._plain is not None:
+            return self._plain[key]
         index = self._store.index(key)
         if 0 <= index < self._len:
             return index
         raise KeyError(key)
 
     def get(self, key, default=None):
-        if self._dict is not None:
-            return self._dict.get(key, default)
+        if self._plain is not None:
+            return self._plain.get(key, default)
         index = self._store.index(key)
         return index if 0 <= index < self._len else default
-
-    def __contains__(self, key) -> bool:
-        if self._dict is not None:
-            return key in self._dict
-        return 0 <= self._store.index(key) < self._len
-
-    def __len__(self) -> int:
-        return len(self._dict) if self._dict is not None else self._len
-
-    def __iter__(self) -> Iterator[str]:
-        if self._dict is not None:
-            return iter(self._dict)
-        return _iter_keys(self._store, self._len)
-
-    def keys(self) -> KeysView:
-        return _KeyToIndexKeys(self)
 
     def values(self) -> ValuesView:
         return _KeyToIndexValues(self)
@@ -156,18 +186,11 @@ class KeyToIndex(MutableMapping):
     # -- writing ----------------------------------------------------------------------------
 
     def __setitem__(self, key, value) -> None:
-        if self._dict is None:
-            store, length = self._store, self._len
-            index = store.index(key)
-            if value == length and isinstance(key, str) and type(value) is int:
-                if index < 0 and len(store) == length:
-                    store.append(key)  # a new key at the end: the store grows with us
-                    self._len += 1
-                    return
-                if index == length:
-                    self._len += 1  # index_to_key.append(key) already put it in the store
-                    return
-            elif 0 <= index < length and index == value:
+        if self._plain is None:
+            if value == self._len and type(value) is int and self._grow(key):
+                return
+            index = self._store.index(key)
+            if 0 <= index < self._len and index == value:
                 return
         self._materialise()[key] = value
 
@@ -175,22 +198,10 @@ class KeyToIndex(MutableMapping):
         del self._materialise()[key]
 
     def clear(self) -> None:
-        self._dict = {}
-
-    # -- the rest ---------------------------------------------------------------------------
-
-    def __repr__(self) -> str:
-        form = "dict" if self._dict is not None else "compact"
-        return f"{type(self).__name__}({len(self)} keys, {form})"
-
-    def __getstate__(self) -> dict:
-        return {"store": self._store, "length": self._len, "dict": self._dict}
-
-    def __setstate__(self, state: dict) -> None:
-        self._store, self._len, self._dict = state["store"], state["length"], state["dict"]
+        self._plain = {}
 
 
-class IndexToKey(MutableSequence):
+class IndexToKey(_StoreView, MutableSequence):
     """A ``list`` of keys by position backed by a :class:`KeyStore`.
 
     Parameters
@@ -201,23 +212,17 @@ class IndexToKey(MutableSequence):
         How many of the store's keys this list holds. Default: all.
     """
 
-    __slots__ = ("_store", "_len", "_list")
+    __slots__ = ()
+    _plain_name = "list"
 
-    def __init__(self, store: KeyStore, length: int | None = None):
-        self._store = store
-        self._len = _check(store, length)
-        self._list: list | None = None
-
-    def _materialise(self) -> list:
-        if self._list is None:
-            self._list = self._store.keys(0, self._len)
-        return self._list
+    def _make_plain(self) -> list:
+        return self._store.keys(0, self._len)
 
     # -- reading ----------------------------------------------------------------------------
 
     def __getitem__(self, item):
-        if self._list is not None:
-            return self._list[item]
+        if self._plain is not None:
+            return self._plain[item]
         if isinstance(item, slice):
             start, stop, step = item.indices(self._len)
             if step == 1:
@@ -230,22 +235,9 @@ class IndexToKey(MutableSequence):
             raise IndexError("list index out of range")
         return self._store.key(index)
 
-    def __len__(self) -> int:
-        return len(self._list) if self._list is not None else self._len
-
-    def __iter__(self) -> Iterator[str]:
-        if self._list is not None:
-            return iter(self._list)
-        return _iter_keys(self._store, self._len)
-
-    def __contains__(self, key) -> bool:
-        if self._list is not None:
-            return key in self._list
-        return 0 <= self._store.index(key) < self._len
-
     def index(self, key, start: int = 0, stop: int | None = None) -> int:
-        if self._list is not None:
-            return self._list.index(key, start, len(self._list) if stop is None else stop)
+        if self._plain is not None:
+            return self._plain.index(key, start, len(self._plain) if stop is None else stop)
         position = self._store.index(key)
         lo, hi, _ = slice(start, stop).indices(self._len)
         if lo <= position < hi:
@@ -253,8 +245,8 @@ class IndexToKey(MutableSequence):
         raise ValueError(f"{key!r} is not in list")
 
     def count(self, key) -> int:
-        if self._list is not None:
-            return self._list.count(key)
+        if self._plain is not None:
+            return self._plain.count(key)
         return int(key in self)
 
     def copy(self) -> list:
@@ -281,17 +273,8 @@ class IndexToKey(MutableSequence):
     # -- writing ----------------------------------------------------------------------------
 
     def append(self, key) -> None:
-        if self._list is None and isinstance(key, str):
-            store, length = self._store, self._len
-            index = store.index(key)
-            if index < 0 and len(store) == length:
-                store.append(key)
-                self._len += 1
-                return
-            if index == length:
-                self._len += 1  # key_to_index[key] = len(...) already put it in the store
-                return
-        self._materialise().append(key)
+        if not self._grow(key):
+            self._materialise().append(key)
 
     def __setitem__(self, item, value) -> None:
         self._materialise()[item] = value
@@ -306,14 +289,4 @@ class IndexToKey(MutableSequence):
         self._materialise().sort(key=key, reverse=reverse)
 
     def clear(self) -> None:
-        self._list = []
-
-    def __repr__(self) -> str:
-        form = "list" if self._list is not None else "compact"
-        return f"{type(self).__name__}({len(self)} keys, {form})"
-
-    def __getstate__(self) -> dict:
-        return {"store": self._store, "length": self._len, "list": self._list}
-
-    def __setstate__(self, state: dict) -> None:
-        self._store, self._len, self._list = state["store"], state["length"], state["list"]
+        self._plain = []
