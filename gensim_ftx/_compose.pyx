@@ -29,48 +29,80 @@ cdef extern from *:
     void gftx_prefetch_read_row(const float* row, long n) noexcept nogil
 
 
-cdef inline const float* row_of(int64_t row, const float* vocab, int64_t nvocab, const float* ngrams,
-                                int64_t nngrams, Py_ssize_t dim) noexcept nogil:
-    if 0 <= row < nvocab:
-        return vocab + row * dim
-    if nvocab <= row < nvocab + nngrams:
-        return ngrams + (row - nvocab) * dim
+cdef struct Rows:
+    # fastText's input matrix as gensim splits it: ids below nvocab are vocab rows, the rest n-grams
+    const float* vocab
+    int64_t nvocab
+    const float* ngrams
+    int64_t nngrams
+    Py_ssize_t dim
+
+
+cdef inline const float* row_of(const Rows* m, int64_t row) noexcept nogil:
+    if 0 <= row < m.nvocab:
+        return m.vocab + row * m.dim
+    if m.nvocab <= row < m.nvocab + m.nngrams:
+        return m.ngrams + (row - m.nvocab) * m.dim
     return NULL
 
 
-cdef int mean_rows_into(const int64_t* indptr, const int32_t* ids, const int64_t* select,
-                        Py_ssize_t count, const float* vocab, int64_t nvocab,
-                        const float* ngrams, int64_t nngrams, Py_ssize_t dim,
-                        float* out) noexcept nogil:
-    """Write the mean of each selected word's rows into ``out``; return -1 on an id out of range."""
-    cdef Py_ssize_t k, d
-    cdef int64_t word, j, begin, end, row
+cdef inline void prefetch_rows(const Rows* m, const int32_t* ids, Py_ssize_t n) noexcept nogil:
+    """Start fetching rows that will be summed soon: they are scattered over gigabytes."""
+    cdef Py_ssize_t j
     cdef const float* src
-    cdef float* dst
+    for j in range(n):
+        src = row_of(m, ids[j])
+        if src != NULL:
+            gftx_prefetch_read_row(src, m.dim)
+
+
+cdef inline bint mean_of_rows(const Rows* m, const int32_t* ids, Py_ssize_t n, float* dst) noexcept nogil:
+    """fastText's getWordVector: sum in subword order, then scale by ``(float)(1.0 / n)``.
+
+    Returns False (``dst`` partly written) when an id is outside both matrices."""
+    cdef Py_ssize_t j, d, dim = m.dim
+    cdef const float* src
     cdef float scale
+    memset(dst, 0, dim * sizeof(float))
+    for j in range(n):
+        src = row_of(m, ids[j])
+        if src == NULL:
+            return False
+        for d in range(dim):
+            dst[d] += src[d]
+    if n:
+        scale = <float>(1.0 / <double>n)
+        for d in range(dim):
+            dst[d] *= scale
+    return True
+
+
+cdef Rows matrices(const float[:, ::1] vocab, const float[:, ::1] ngrams, Py_ssize_t dim) except *:
+    """The two matrices as :c:type:`Rows`, checked against the output's ``dim`` columns."""
+    if vocab.shape[1] != dim or ngrams.shape[1] != dim:
+        raise ValueError(f"dimension mismatch: out has {dim} columns, vocab {vocab.shape[1]}, "
+                         f"ngrams {ngrams.shape[1]}")
+    cdef Rows m
+    m.vocab = &vocab[0, 0] if vocab.shape[0] else NULL
+    m.nvocab = vocab.shape[0]
+    m.ngrams = &ngrams[0, 0] if ngrams.shape[0] else NULL
+    m.nngrams = ngrams.shape[0]
+    m.dim = dim
+    return m
+
+
+cdef int mean_rows_into(const int64_t* indptr, const int32_t* ids, const int64_t* select,
+                        Py_ssize_t count, const Rows* m, float* out) noexcept nogil:
+    """Write the mean of each selected word's rows into ``out``; return -1 on an id out of range."""
+    cdef Py_ssize_t k
+    cdef int64_t word
     for k in range(count):
         if k + 1 < count:
-            # the rows are scattered over gigabytes: fetch the next word's while summing this one's
             word = select[k + 1] if select != NULL else k + 1
-            for j in range(indptr[word], indptr[word + 1]):
-                src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
-                if src != NULL:
-                    gftx_prefetch_read_row(src, dim)
+            prefetch_rows(m, ids + indptr[word], indptr[word + 1] - indptr[word])
         word = select[k] if select != NULL else k
-        begin = indptr[word]
-        end = indptr[word + 1]
-        dst = out + k * dim
-        memset(dst, 0, dim * sizeof(float))
-        for j in range(begin, end):
-            src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
-            if src == NULL:
-                return -1
-            for d in range(dim):
-                dst[d] += src[d]
-        if end > begin:
-            scale = <float>(1.0 / <double>(end - begin))
-            for d in range(dim):
-                dst[d] *= scale
+        if not mean_of_rows(m, ids + indptr[word], indptr[word + 1] - indptr[word], out + k * m.dim):
+            return -1
     return 0
 
 
@@ -87,9 +119,7 @@ def mean_rows(const int64_t[::1] indptr, const int32_t[::1] ids,
     cdef const int64_t[::1] sel
     cdef const int64_t* sel_ptr = NULL
     cdef Py_ssize_t nwords_csr = indptr.shape[0] - 1
-    if vocab.shape[1] != dim or ngrams.shape[1] != dim:
-        raise ValueError(f"dimension mismatch: out has {dim} columns, vocab {vocab.shape[1]}, "
-                         f"ngrams {ngrams.shape[1]}")
+    cdef Rows m = matrices(vocab, ngrams, dim)
     if select is not None:
         sel = np.ascontiguousarray(select, dtype=np.int64)
         if sel.shape[0] != count:
@@ -104,33 +134,13 @@ def mean_rows(const int64_t[::1] indptr, const int32_t[::1] ids,
         return out
     if indptr[nwords_csr] > ids.shape[0]:
         raise ValueError("indptr points past the end of ids")
-    cdef const float* vocab_ptr = &vocab[0, 0] if vocab.shape[0] else NULL
-    cdef const float* ngram_ptr = &ngrams[0, 0] if ngrams.shape[0] else NULL
     cdef const int32_t* ids_ptr = &ids[0] if ids.shape[0] else NULL
     cdef int status
     with nogil:
-        status = mean_rows_into(&indptr[0], ids_ptr, sel_ptr, count, vocab_ptr, vocab.shape[0],
-                                ngram_ptr, ngrams.shape[0], dim, &out[0, 0])
+        status = mean_rows_into(&indptr[0], ids_ptr, sel_ptr, count, &m, &out[0, 0])
     if status != 0:
         raise ValueError("a subword id is outside the vocabulary and n-gram matrices")
     return out
-
-
-cdef void sum_rows(const vector[int32_t]& ids, const float* vocab, int64_t nvocab, const float* ngrams,
-                   int64_t nngrams, Py_ssize_t dim, float* dst) noexcept nogil:
-    """fastText's getWordVector: sum in subword order, then scale by ``(float)(1.0 / n)``."""
-    cdef Py_ssize_t j, d, n = ids.size()
-    cdef const float* src
-    cdef float scale
-    memset(dst, 0, dim * sizeof(float))
-    for j in range(n):
-        src = row_of(ids[j], vocab, nvocab, ngrams, nngrams, dim)
-        for d in range(dim):
-            dst[d] += src[d]
-    if n:
-        scale = <float>(1.0 / <double>n)
-        for d in range(dim):
-            dst[d] *= scale
 
 
 DEF LOOK_UP = -2
@@ -214,21 +224,15 @@ cdef class WordBatch:
         are scattered over gigabytes, so memory latency, not arithmetic, sets the pace.
         """
         cdef Py_ssize_t count = self.data.size(), dim = out.shape[1], k
-        cdef int64_t nvocab = vocab.shape[0], nngrams = ngrams.shape[0], position
         cdef vector[unsigned char] scratch
         cdef vector[int32_t] current, upcoming
-        cdef const float* vocab_ptr = &vocab[0, 0] if vocab.shape[0] else NULL
-        cdef const float* ngram_ptr = &ngrams[0, 0] if ngrams.shape[0] else NULL
-        cdef int32_t row
         cdef bint bad = False
         stop = count if stop < 0 else stop
         if not 0 <= start <= stop <= count or out.shape[0] < count:
             raise ValueError(f"cannot compose words {start}..{stop} of {count} into {out.shape[0]} rows")
-        if vocab.shape[1] != dim or ngrams.shape[1] != dim:
-            raise ValueError(f"dimension mismatch: out has {dim} columns, vocab {vocab.shape[1]}, "
-                             f"ngrams {ngrams.shape[1]}")
-        if hasher.spec.nwords != nvocab:
-            raise ValueError(f"the hasher numbers {hasher.spec.nwords} words, the matrix has {nvocab} rows")
+        cdef Rows m = matrices(vocab, ngrams, dim)
+        if hasher.spec.nwords != m.nvocab:
+            raise ValueError(f"the hasher numbers {hasher.spec.nwords} words, the matrix has {m.nvocab} rows")
         if start == stop or dim == 0:
             return
         with nogil:
@@ -237,15 +241,10 @@ cdef class WordBatch:
                 current.swap(upcoming)
                 if k + 1 < stop:
                     self.hash_word(hasher, k + 1, scratch, upcoming)
-                    for row in upcoming:
-                        if 0 <= row < nvocab + nngrams:
-                            gftx_prefetch_read_row(row_of(row, vocab_ptr, nvocab, ngram_ptr, nngrams, dim), dim)
-                for row in current:
-                    if not 0 <= row < nvocab + nngrams:
-                        bad = True
-                if bad:
+                    prefetch_rows(&m, upcoming.data(), upcoming.size())
+                if not mean_of_rows(&m, current.data(), current.size(), &out[k, 0]):
+                    bad = True
                     break
-                sum_rows(current, vocab_ptr, nvocab, ngram_ptr, nngrams, dim, &out[k, 0])
         if bad:
             raise ValueError("a subword id is outside the vocabulary and n-gram matrices")
 
