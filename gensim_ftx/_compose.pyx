@@ -6,6 +6,8 @@ doing the same keeps our vectors equal to fastText's to the last bit in most cas
 """
 import numpy as np
 
+from .vocab import is_utf8
+
 cimport numpy as cnp
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.stdint cimport int32_t, int64_t
@@ -176,7 +178,7 @@ cdef class WordBatch:
                   KeyStore store=None, int64_t limit=-1):
         cdef Py_ssize_t count = len(words), k, n
         cdef const char* ptr
-        cdef bint utf8 = encoding.lower().replace("-", "").replace("_", "") in ("utf8", "u8")
+        cdef bint utf8 = is_utf8(encoding)
         cdef const int64_t[::1] given
         if positions is None:
             if store is None or not utf8:

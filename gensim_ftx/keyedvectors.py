@@ -14,7 +14,6 @@
 """
 from __future__ import annotations
 
-import codecs
 import itertools
 import logging
 import os
@@ -28,7 +27,7 @@ from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
 
 from ._compose import WordBatch, empty_rows, mean_rows
 from ._subwords import SubwordHasher, ngram_strings, pack_words
-from .vocab import compact_store, positions
+from .vocab import compact_store, is_utf8, positions
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +68,6 @@ def compose_rows(indptr: np.ndarray, ids: np.ndarray, vocab: np.ndarray, ngrams:
         select = np.arange(count, dtype=np.int64)
     _in_parallel(count, lambda a, b: mean_rows(indptr, ids, vocab, ngrams, out[a:b], select[a:b]), threads)
     return out
-
-
-def _is_utf8(encoding: str) -> bool:
-    return codecs.lookup(encoding).name == "utf-8"
 
 
 def _as_rows(matrix: np.ndarray | None, dim: int) -> np.ndarray:
@@ -164,7 +159,7 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
     def _encode_keys(self, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(blob, starts, ends)`` of the bytes hashed for the first ``count`` vocabulary words."""
         compact = compact_store(self.index_to_key)
-        if compact is not None and not self.raw_keys and _is_utf8(self.encoding):
+        if compact is not None and not self.raw_keys and is_utf8(self.encoding):
             return compact[0].utf8(count)  # the store's bytes are what fastText hashed
         keys = itertools.islice(self.index_to_key, count)
         raw = self.raw_keys
@@ -340,7 +335,7 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         ngrams = _as_rows(self.vectors_ngrams, self.vector_size)
         # Every word, in the vocabulary or not, is hashed as fastText does; no table is needed.
         compact = compact_store(self.key_to_index)
-        if compact is not None and self.bucket and not self.raw_keys and _is_utf8(self.encoding):
+        if compact is not None and self.bucket and not self.raw_keys and is_utf8(self.encoding):
             # the composing threads also search the vocabulary
             batch = WordBatch(words, None, store=compact[0], limit=min(compact[1], nrows))
         else:

@@ -13,6 +13,7 @@ or ``list`` first, so every ``dict``/``list`` operation keeps its meaning.
 """
 from __future__ import annotations
 
+import codecs
 from collections.abc import ItemsView, Iterator, MutableMapping, MutableSequence, ValuesView
 from typing import Any
 
@@ -20,10 +21,15 @@ import numpy as np
 
 from ._vocab import KeyStore, dict_positions
 
-__all__ = ["IndexToKey", "KeyStore", "KeyToIndex", "compact_store", "make_views", "positions"]
+__all__ = ["IndexToKey", "KeyStore", "KeyToIndex", "compact_store", "is_utf8", "make_views", "positions"]
 
 _CHUNK = 65536
 _MISSING = object()
+
+
+def is_utf8(encoding: str) -> bool:
+    """Whether ``encoding`` names UTF-8, the encoding of a :class:`KeyStore`'s bytes."""
+    return codecs.lookup(encoding).name == "utf-8"
 
 
 def make_views(store: KeyStore, length: int | None = None) -> tuple[KeyToIndex, IndexToKey]:

@@ -9,7 +9,6 @@ so that an unmodified model round-trips byte for byte.
 """
 from __future__ import annotations
 
-import codecs
 import logging
 import math
 import struct
@@ -20,7 +19,7 @@ from typing import BinaryIO
 import numpy as np
 
 from .._vocab import KeyStore
-from ..vocab import IndexToKey
+from ..vocab import IndexToKey, is_utf8
 from . import _dictionary
 from .quant import QuantizedMatrix
 from .source import ByteSource
@@ -181,7 +180,7 @@ def _key_store(blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding:
     UTF-8 entries go into the store as they are (no ``str`` objects for two million words);
     other encodings are decoded first.
     """
-    if codecs.lookup(encoding).name == "utf-8":
+    if is_utf8(encoding):
         store, raw = KeyStore.from_utf8_entries(blob, starts, ends)
     else:
         words, raw = _dictionary.decode_words(blob, starts, ends, encoding)
