@@ -2,6 +2,7 @@
 
 cimport cython
 from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.string cimport memcmp
 from libcpp.vector cimport vector
 
 # Sizing and probing shared by the vocabulary's hash tables (KeyStore here, WordTable in _corpus).
@@ -19,17 +20,60 @@ cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
     return (<uint64_t>h * 0x9E3779B97F4A7C15ULL) >> shift
 
 
+cdef extern from *:
+    void __builtin_prefetch(const void* addr, int rw, int locality) noexcept nogil
+
+
+cdef struct KeyIndex:
+    # A KeyStore's search structures as raw pointers, for loops that run without the GIL.
+    # Valid until the store next grows.
+    const uint64_t* slots    # open addressing: hash << 32 | id + 1 of the newest key, 0 when empty
+    uint64_t mask            # number of slots - 1
+    int shift                # 64 - log2(number of slots), for Fibonacci hashing
+    const unsigned char* arena
+    const int64_t* offsets   # key i is arena[offsets[i]:offsets[i + 1]]
+
+
+cdef inline uint64_t index_slot(const KeyIndex* t, const unsigned char* key, Py_ssize_t n,
+                                uint32_t h) noexcept nogil:
+    """The slot holding ``key`` (FNV-1a hash ``h``), or the empty slot where it would go.
+
+    The stored hashes spare reading the key bytes of every slot passed on the way."""
+    cdef uint64_t i = home_slot(h, t.shift), entry
+    cdef int64_t begin, index
+    while True:
+        entry = t.slots[i]
+        if entry == 0:
+            return i
+        if <uint32_t>(entry >> 32) == h:
+            index = <int64_t>(entry & 0xFFFFFFFFu) - 1
+            begin = t.offsets[index]
+            if t.offsets[index + 1] - begin == n and memcmp(t.arena + begin, key, n) == 0:
+                return i
+        i = (i + 1) & t.mask
+
+
+cdef inline int64_t index_find(const KeyIndex* t, const unsigned char* key, Py_ssize_t n,
+                               uint32_t h) noexcept nogil:
+    """Position of ``key`` (its newest copy), or -1; ``h`` is its FNV-1a hash."""
+    return <int64_t>(t.slots[index_slot(t, key, n, h)] & 0xFFFFFFFFu) - 1
+
+
+cdef inline void index_prefetch(const KeyIndex* t, uint32_t h) noexcept nogil:
+    """Start loading the first slot that a search for a key hashing to ``h`` reads."""
+    __builtin_prefetch(t.slots + home_slot(h, t.shift), 0, 1)
+
+
 @cython.final
 cdef class KeyStore:
     cdef vector[unsigned char] arena     # every key's UTF-8 bytes, back to back
     cdef vector[int64_t] offsets         # key i is arena[offsets[i]:offsets[i + 1]]
-    cdef vector[uint32_t] slots          # open addressing: id + 1 of the newest key, 0 when empty
-    cdef uint64_t mask                   # len(slots) - 1
-    cdef int shift                       # 64 - log2(len(slots)), for Fibonacci hashing
+    cdef vector[uint64_t] slots          # see KeyIndex
+    cdef uint64_t mask
+    cdef int shift
     cdef readonly Py_ssize_t duplicates  # keys equal to an earlier key (the index finds the newest)
 
-    cdef bint same(self, int64_t index, const unsigned char* key, Py_ssize_t n) noexcept nogil
-    cdef uint64_t slot_of(self, const unsigned char* key, Py_ssize_t n) noexcept nogil
+    cdef KeyIndex index_view(self) noexcept nogil
     cdef void resize_table(self, int bits) noexcept nogil
     cdef void reserve(self, Py_ssize_t nkeys, Py_ssize_t nbytes) noexcept nogil
     cdef int64_t find(self, const unsigned char* key, Py_ssize_t n) noexcept nogil

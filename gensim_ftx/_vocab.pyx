@@ -1,9 +1,10 @@
 # cython: language_level=3
-"""A vocabulary of two million words in ~40 MB instead of ~400 MB of Python objects.
+"""A vocabulary of two million words in ~66 MB instead of ~400 MB of Python objects.
 
 :class:`KeyStore` keeps every key's UTF-8 bytes in one arena, with an offset per key and an
-open-addressing hash index of 32-bit slots (load factor at most 1/2). Keys are decoded to
-``str`` only when asked for. :mod:`gensim_ftx.vocab` wraps a store in the ``dict``/``list``
+open-addressing hash index (load factor at most 1/2) whose 64-bit slots hold the key's hash
+next to its position, so that a probe reads a key's bytes only when the hashes agree. Keys
+are decoded to ``str`` only when asked for. :mod:`gensim_ftx.vocab` wraps a store in the ``dict``/``list``
 interfaces gensim expects of ``key_to_index`` and ``index_to_key``.
 """
 import numpy as np
@@ -14,7 +15,7 @@ from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
 from libc.stdint cimport int64_t, uint32_t, uint64_t
-from libc.string cimport memcmp
+
 
 from ._subwords cimport fnv1a_hash
 
@@ -77,24 +78,19 @@ cdef class KeyStore:
     cdef Py_ssize_t size(self) noexcept nogil:
         return self.offsets.size() - 1
 
-    cdef bint same(self, int64_t index, const unsigned char* key, Py_ssize_t n) noexcept nogil:
-        cdef int64_t begin = self.offsets[index]
-        return self.offsets[index + 1] - begin == n and memcmp(self.arena.data() + begin, key, n) == 0
-
-    cdef uint64_t slot_of(self, const unsigned char* key, Py_ssize_t n) noexcept nogil:
-        """The slot holding ``key``, or the empty slot where it would go."""
-        cdef uint64_t i = home_slot(fnv1a_hash(key, n), self.shift)
-        cdef uint32_t entry
-        while True:
-            entry = self.slots[i]
-            if entry == 0 or self.same(entry - 1, key, n):
-                return i
-            i = (i + 1) & self.mask
+    cdef KeyIndex index_view(self) noexcept nogil:
+        cdef KeyIndex t
+        t.slots = self.slots.data()
+        t.mask = self.mask
+        t.shift = self.shift
+        t.arena = self.arena.data()
+        t.offsets = self.offsets.data()
+        return t
 
     cdef int64_t find(self, const unsigned char* key, Py_ssize_t n) noexcept nogil:
         """Position of ``key`` (its newest copy), or -1."""
-        cdef uint32_t entry = self.slots[self.slot_of(key, n)]
-        return <int64_t>entry - 1
+        cdef KeyIndex t = self.index_view()
+        return index_find(&t, key, n, fnv1a_hash(key, n))
 
     cdef int64_t find_object(self, object key) except -2:
         """Position of a ``str`` key, or -1 (also for non-``str`` keys, as a ``dict`` of ``str`` would)."""
@@ -109,32 +105,37 @@ cdef class KeyStore:
         return self.find(<const unsigned char*>data, n)
 
     cdef void resize_table(self, int bits) noexcept nogil:
-        cdef Py_ssize_t index, count = self.size()
-        cdef uint64_t i
-        cdef int64_t begin
+        cdef vector[uint64_t] old
+        old.swap(self.slots)
+        cdef uint64_t i, entry
         self.slots.assign(<size_t>1 << bits, 0)
         self.mask = (<uint64_t>1 << bits) - 1
         self.shift = 64 - bits
-        for index in range(count):
-            begin = self.offsets[index]
-            i = self.slot_of(self.arena.data() + begin, self.offsets[index + 1] - begin)
-            self.slots[i] = <uint32_t>(index + 1)
+        for entry in old:  # the stored hashes place the keys without reading them
+            if entry != 0:
+                i = home_slot(<uint32_t>(entry >> 32), self.shift)
+                while self.slots[i] != 0:
+                    i = (i + 1) & self.mask
+                self.slots[i] = entry
 
     cdef int64_t push(self, const unsigned char* key, Py_ssize_t n) except -1 nogil:
         """Append ``key``; return its position."""
         cdef Py_ssize_t index = self.size()
         cdef uint64_t i
+        cdef uint32_t h = fnv1a_hash(key, n)
+        cdef KeyIndex t
         if index >= MAX_KEYS:
             with gil:
                 raise OverflowError(f"a KeyStore holds at most {MAX_KEYS} keys")
         if 2 * (index + 1) > <Py_ssize_t>self.slots.size():
             self.resize_table(table_bits(index + 1))
+        t = self.index_view()
+        i = index_slot(&t, key, n, h)
         self.arena.insert(self.arena.end(), key, key + n)
         self.offsets.push_back(self.arena.size())
-        i = self.slot_of(key, n)
         if self.slots[i] != 0:
             self.duplicates += 1
-        self.slots[i] = <uint32_t>(index + 1)
+        self.slots[i] = (<uint64_t>h << 32) | <uint64_t>(index + 1)
         return index
 
     cdef void reserve(self, Py_ssize_t nkeys, Py_ssize_t nbytes) noexcept nogil:
@@ -268,7 +269,7 @@ cdef class KeyStore:
     @property
     def nbytes(self) -> int:
         """Bytes held by the store's arrays."""
-        return self.arena.capacity() + 8 * self.offsets.capacity() + 4 * self.slots.capacity()
+        return self.arena.capacity() + 8 * self.offsets.capacity() + 8 * self.slots.capacity()
 
     def __reduce__(self):
         blob, starts, ends = self.utf8()

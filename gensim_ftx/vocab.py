@@ -4,7 +4,7 @@ gensim keeps a vocabulary as a ``dict`` (key -> position) and a ``list`` (positi
 for Meta's 2M-word models that is ~0.4 GB of ``str``, ``int`` and hash-table objects, more
 than the rest of a vectors-only load. :class:`KeyToIndex` and :class:`IndexToKey` give the same
 interfaces (``collections.abc.MutableMapping`` and ``MutableSequence``) over one shared
-:class:`~gensim_ftx._vocab.KeyStore` of UTF-8 bytes (~20 bytes a word).
+:class:`~gensim_ftx._vocab.KeyStore` of UTF-8 bytes (~33 bytes a word).
 
 Both views grow the way gensim grows a vocabulary (``key_to_index[w] = len(index_to_key)`` and
 ``index_to_key.append(w)``, in either order) without leaving the compact form. Any other

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gensim_ftx
+from gensim_ftx._subwords import ft_hash
 from gensim_ftx.vocab import IndexToKey, KeyStore, KeyToIndex, compact_store, make_views, positions
 
 
@@ -62,6 +63,19 @@ def test_store_grows_and_finds_every_key():
     assert store.index("\ud800") == -1  # a lone surrogate is never a key
     restored = pickle.loads(pickle.dumps(store))
     assert restored.keys() == keys and restored.index(keys[-1]) == len(keys) - 1
+
+
+def test_keys_with_equal_hashes_are_told_apart():
+    # "bgpvu" and "b13ea" collide under fastText's 32-bit FNV-1a, the hash the slots keep.
+    assert ft_hash(b"bgpvu") == ft_hash(b"b13ea")
+    store = KeyStore.from_keys(["bgpvu"])
+    assert store.index("b13ea") == -1
+    store.append("b13ea")
+    assert (store.index("bgpvu"), store.index("b13ea"), store.duplicates) == (0, 1, 0)
+    for k in range(100):  # regrowing the table re-places both from their stored hashes
+        store.append(f"w{k}")
+    assert (store.index("bgpvu"), store.index("b13ea")) == (0, 1)
+    assert pickle.loads(pickle.dumps(store)).index("b13ea") == 1
 
 
 def test_duplicates_resolve_like_a_dict():
