@@ -24,8 +24,8 @@ cdef struct ModelView:
     int64_t nout
     LossFn loss
     int neg
-    const int32_t* neg_table
-    int64_t neg_table_size
+    const uint64_t* neg_alias     # alias table over the ns output rows (see alias_table)
+    int64_t neg_words
     bint neg_redraw               # fastText redraws a negative equal to the target; gensim skips it
     const int64_t* path_indptr    # hierarchical softmax: nodes and codes per word
     const int32_t* path_nodes

@@ -16,10 +16,11 @@ import numpy as np
 from .vocab import compact_store
 
 cimport numpy as cnp
-from libc.math cimport exp, log
-from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
+from libc.math cimport INFINITY, exp, log
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
+from libcpp.vector cimport vector
 
 from ._corpus cimport ShardReader
 from ._vocab cimport KeyStore
@@ -41,6 +42,12 @@ cdef extern from *:
     static inline void gftx_scale(float* __restrict y, float a, int n) {
         #pragma omp simd
         for (int i = 0; i < n; i++) y[i] *= a;
+    }
+    /* y += a * x and z += x: one pass over x */
+    static inline void gftx_axpy_add(float* __restrict y, float a, float* __restrict z,
+                                     const float* __restrict x, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { y[i] += a * x[i]; z[i] += x[i]; }
     }
     /* grad += alpha * out (before the update), out += alpha * hidden: one pass over out. */
     static inline void gftx_pair_update(float* __restrict grad, float* __restrict out,
@@ -64,6 +71,7 @@ cdef extern from *:
     float gftx_dot(const float* a, const float* b, int n) noexcept nogil
     void gftx_axpy(float* y, float a, const float* x, int n) noexcept nogil
     void gftx_scale(float* y, float a, int n) noexcept nogil
+    void gftx_axpy_add(float* y, float a, float* z, const float* x, int n) noexcept nogil
     void gftx_pair_update(float* grad, float* out, const float* hidden, float alpha, int n) noexcept nogil
     long long gftx_atomic_add(long long* p, long long v) noexcept nogil
     long long gftx_atomic_load(const long long* p) noexcept nogil
@@ -113,6 +121,11 @@ cdef inline uint64_t next_random(WorkerView* w) noexcept nogil:
     return w.rng * <uint64_t>2685821657736338717
 
 
+cdef inline uint64_t draw_below(WorkerView* w, uint64_t n) noexcept nogil:
+    # uniform in [0, n) for n < 2**32: multiply-shift instead of a 64-bit division on every draw
+    return ((next_random(w) >> 32) * n) >> 32
+
+
 cdef inline float uniform01(WorkerView* w) noexcept nogil:
     return (next_random(w) >> 40) * (1.0 / 16777216.0)
 
@@ -140,6 +153,17 @@ cdef inline float binary_logistic(float* matrix, const ModelView* m, WorkerView*
     return -table_log(1.0 - score)
 
 
+cdef inline int32_t draw_negative(const ModelView* m, WorkerView* w) noexcept nogil:
+    # Walker's alias method: one random number and one 8-byte read from a table of one entry per
+    # word (fastText's 10M-entry table missed the cache on every draw).
+    cdef uint64_t r = next_random(w)
+    cdef uint64_t slot = ((r >> 32) * <uint64_t>m.neg_words) >> 32
+    cdef uint64_t entry = m.neg_alias[slot]
+    if <uint32_t>r < <uint32_t>(entry >> 32):
+        return <int32_t>slot
+    return <int32_t>(entry & 0xFFFFFFFFu)
+
+
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
     cdef int32_t negatives[32]
     cdef int k, attempt, count, done = 0
@@ -150,13 +174,13 @@ cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) 
         # Draw a batch of negatives and prefetch their rows first, so their cache misses overlap.
         count = 0
         for k in range(min(32, m.neg - done)):
-            negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
+            negative = draw_negative(m, w)
             if negative == target:
                 if not m.neg_redraw:
                     continue
                 attempt = 0
-                while negative == target and attempt < 64:  # bounded: a one-word table cannot hang
-                    negative = m.neg_table[next_random(w) % <uint64_t>m.neg_table_size]
+                while negative == target and attempt < 64:  # bounded: a one-word vocabulary cannot hang
+                    negative = draw_negative(m, w)
                     attempt += 1
                 if negative == target:
                     continue
@@ -215,7 +239,7 @@ LOSS_FUNCTIONS[3] = hs_ns_loss
 
 cdef inline int draw_window(const ModelView* m, WorkerView* w) noexcept nogil:
     if m.shrink_windows and m.window > 1:
-        return 1 + <int>(next_random(w) % <uint64_t>m.window)
+        return 1 + <int>draw_below(w, m.window)
     return m.window
 
 
@@ -260,8 +284,8 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
             if w.nan_seen:
                 return
             record(m, w, loss)
-            gftx_axpy(w.hidden, factor, w.grad, dim)
-            gftx_axpy(w.acc, 1.0, w.grad, dim)
+            # keep the hidden vector current in O(dim): the centre's rows move by grad each
+            gftx_axpy_add(w.hidden, factor, w.acc, w.grad, dim)
         for k in range(begin, end):
             gftx_axpy(input_row(m, m.sub_ids[k]), 1.0, w.acc, dim)
 
@@ -333,6 +357,52 @@ cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t 
 
 # -- Python-facing objects ----------------------------------------------------------------------------
 
+def alias_table(const double[::1] weights):
+    """Walker's alias table for drawing ``i`` with probability ``weights[i] / sum(weights)``.
+
+    Entry ``i`` is ``threshold << 32 | alias``: draw a uniform slot ``i`` and a uniform 32-bit
+    ``u``; the draw is ``i`` when ``u < threshold``, else ``alias`` (Vose's construction).
+
+    Raises
+    ------
+    ValueError
+        If a weight is negative or not finite, or all are zero.
+    """
+    cdef Py_ssize_t n = weights.shape[0], i, s, l
+    cdef double total = 0.0
+    for i in range(n):
+        if not (weights[i] >= 0.0 and weights[i] < INFINITY):
+            raise ValueError(f"weight {i} is {weights[i]}: weights must be finite and >= 0")
+        total += weights[i]
+    if n and not total > 0.0:
+        raise ValueError("all weights are zero")
+    result = np.empty(n, dtype=np.uint64)
+    cdef uint64_t[::1] out = result
+    cdef vector[double] scaled
+    cdef vector[Py_ssize_t] small, large
+    scaled.resize(n)
+    for i in range(n):
+        scaled[i] = weights[i] * n / total
+        if scaled[i] < 1.0:
+            small.push_back(i)
+        else:
+            large.push_back(i)
+    while not small.empty() and not large.empty():
+        s = small.back()
+        small.pop_back()
+        l = large.back()
+        out[s] = (<uint64_t>min(scaled[s] * 4294967296.0, 4294967295.0) << 32) | <uint64_t>l
+        scaled[l] = (scaled[l] + scaled[s]) - 1.0
+        if scaled[l] < 1.0:
+            large.pop_back()
+            small.push_back(l)
+    for i in small:  # left over only by rounding: their share is 1
+        out[i] = (<uint64_t>0xFFFFFFFF << 32) | <uint64_t>i
+    for i in large:
+        out[i] = (<uint64_t>0xFFFFFFFF << 32) | <uint64_t>i
+    return result
+
+
 def duplicate_factors(const int64_t[::1] indptr, const int32_t[::1] ids):
     """Per word: sum of squared multiplicities of its subword ids divided by their number."""
     cdef Py_ssize_t nwords = indptr.shape[0] - 1, word, a, b, c
@@ -381,7 +451,7 @@ cdef class KernelModel:
     """
 
     def __init__(self, vocab, ngrams, output, sub_indptr, sub_ids, *, str loss, neg_output=None, int neg=5,
-                 neg_table=None,
+                 neg_alias=None,
                  bint neg_redraw=True, path_indptr=None, path_nodes=None, path_codes=None, bint sg=True,
                  int window=5, bint shrink_windows=True, bint cbow_mean=True,
                  keep_prob=None, bint compute_loss=False):
@@ -424,12 +494,13 @@ cdef class KernelModel:
         self.view.neg = neg
         self.view.neg_redraw = neg_redraw
         if "ns" in loss:
-            table = np.ascontiguousarray(neg_table, dtype=np.int32)
-            if neg > 0 and (len(table) == 0 or table.min() < 0 or table.max() >= neg_output.shape[0]):
-                raise ValueError("negative-sampling table is empty or points outside the output matrix")
+            table = np.ascontiguousarray(neg_alias, dtype=np.uint64)
+            if neg > 0 and (len(table) != neg_output.shape[0] or len(table) >= 1 << 31
+                            or np.any((table & 0xFFFFFFFF) >= len(table))):
+                raise ValueError("the negative-sampling alias table does not match the output matrix")
             keep.append(table)
-            self.view.neg_table = <const int32_t*>cnp.PyArray_DATA(table)
-            self.view.neg_table_size = len(table)
+            self.view.neg_alias = <const uint64_t*>cnp.PyArray_DATA(table)
+            self.view.neg_words = len(table)
         if "hs" in loss:
             pind = np.ascontiguousarray(path_indptr, dtype=np.int64)
             nodes = np.ascontiguousarray(path_nodes, dtype=np.int32)

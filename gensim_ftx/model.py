@@ -174,7 +174,7 @@ class FastText(gensim_fasttext.FastText):
             report["syn1"] = vocab_size * row
         if self.negative:
             report["syn1neg"] = vocab_size * row
-            report["negative_table"] = 4 * 10_000_000
+            report["negative_table"] = 8 * vocab_size
         if self.wv.bucket:
             report["syn0_ngrams"] = self.wv.bucket * row
             # subword table: about 20 int32 ids per word plus its offset

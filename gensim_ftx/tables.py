@@ -9,9 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._kernels import alias_table
 from .huffman import build_tree
-
-NEGATIVE_TABLE_SIZE = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -77,18 +76,24 @@ def keep_probabilities(counts: np.ndarray, sample: float, rule: str, ntokens: in
     return None if keep.min() >= 1.0 else keep
 
 
-def negative_table(counts: np.ndarray, power: float, size: int = NEGATIVE_TABLE_SIZE) -> np.ndarray:
-    """fastText's unigram table: word i appears ``ceil(count_i^power / Z * size)`` times."""
+def negative_sampler(counts: np.ndarray, power: float) -> np.ndarray:
+    """Alias table drawing word ``i`` with probability ``count_i^power / sum_j count_j^power``.
+
+    fastText (power 0.5) approximates this distribution with a 10M-entry table and gensim
+    (``ns_exponent``) with a cumulative table searched by bisection; the alias table draws from
+    it exactly, in O(1), from one 8-byte entry per word. Words of count 0 are never drawn;
+    when every count is 0 all words are equally likely.
+    """
     counts = np.asarray(counts, dtype=np.float64)
     if len(counts) == 0:
-        return np.zeros(0, dtype=np.int32)
-    weights = np.where(counts > 0, counts, 0.0) ** power
+        return np.zeros(0, dtype=np.uint64)
+    positive = counts > 0
+    weights = np.zeros_like(counts)
+    weights[positive] = counts[positive] ** power
     total = weights.sum()
     if not np.isfinite(total) or total <= 0:
         weights = np.ones_like(counts)
-        total = weights.sum()
-    repeats = np.ceil(weights / total * size).astype(np.int64)
-    return np.repeat(np.arange(len(counts), dtype=np.int32), repeats)
+    return alias_table(np.ascontiguousarray(weights, dtype=np.float64))
 
 
 def huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

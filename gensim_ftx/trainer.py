@@ -18,7 +18,7 @@ import numpy as np
 
 from ._corpus import ShardReader, WordTable
 from ._kernels import KernelModel, Worker
-from .tables import SEMANTICS, Semantics, huffman_paths, keep_probabilities, negative_table
+from .tables import SEMANTICS, Semantics, huffman_paths, keep_probabilities, negative_sampler
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
     kernel = KernelModel(
         wv.vectors_vocab, wv.vectors_ngrams, output, wv.subword_indptr, wv.subword_ids,
         loss=loss, neg_output=neg_output,
-        neg=int(model.negative), neg_table=negative_table(counts, power) if "ns" in loss else None,
+        neg=int(model.negative), neg_alias=negative_sampler(counts, power) if "ns" in loss else None,
         neg_redraw=semantics.negative_redraw,
         path_indptr=paths[0], path_nodes=paths[1], path_codes=paths[2],
         sg=bool(model.sg), window=int(model.window), shrink_windows=bool(model.shrink_windows),

@@ -9,9 +9,11 @@ from gensim.models import fasttext as gensim_fasttext
 from gensim.models.callbacks import CallbackAny2Vec
 from gensim.models.word2vec import LineSentence
 from gensim.test.utils import datapath
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gensim_ftx
-from gensim_ftx.tables import FASTTEXT, GENSIM, huffman_paths, keep_probabilities, negative_table
+from gensim_ftx.tables import FASTTEXT, GENSIM, huffman_paths, keep_probabilities, negative_sampler
 
 LEE = datapath("lee_background.cor")
 
@@ -231,6 +233,26 @@ def test_patch_gensim_swaps_and_restores(sentences, tmp_path):
     assert type(gensim_fasttext.FastText(sentences[:50], **small(min_count=1, epochs=1))) is original
 
 
+def _alias_shares(table: np.ndarray) -> np.ndarray:
+    """The exact probability of each outcome of an alias table (uniform slot, then the coin)."""
+    accept = (table >> np.uint64(32)).astype(np.float64) / 2**32
+    alias = (table & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    shares = accept.copy()
+    np.add.at(shares, alias, 1.0 - accept)
+    return shares / len(table)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10**9), min_size=1, max_size=300), st.sampled_from([0.5, 0.75, 1.0, -0.5]))
+def test_negative_sampler_draws_with_count_power_probabilities(counts, power):
+    counts = np.array(counts)
+    weights = np.array([float(c) ** power if c > 0 else 0.0 for c in counts])
+    expected = weights / weights.sum() if weights.sum() > 0 else np.full(len(counts), 1 / len(counts))
+    table = negative_sampler(counts, power)
+    assert np.allclose(_alias_shares(table), expected, rtol=0, atol=1e-9)
+    assert (table & np.uint64(0xFFFFFFFF)).max() < len(counts)
+
+
 def test_tables_follow_each_semantics():
     counts = np.array([1000, 100, 10, 1])
     ft = keep_probabilities(counts, 1e-2, FASTTEXT.subsampling, ntokens=2000)
@@ -239,9 +261,8 @@ def test_tables_follow_each_semantics():
     gs = keep_probabilities(counts, 1e-2, GENSIM.subsampling)
     threshold = 1e-2 * counts.sum()
     assert np.allclose(gs, np.minimum((np.sqrt(counts / threshold) + 1) * threshold / counts, 1.0))
-    table = negative_table(counts, 0.5, size=1000)
-    shares = np.bincount(table) / len(table)
-    assert np.allclose(shares, np.sqrt(counts) / np.sqrt(counts).sum(), atol=0.01)
+    assert np.allclose(_alias_shares(negative_sampler(counts, 0.5)), np.sqrt(counts) / np.sqrt(counts).sum(),
+                       rtol=0, atol=1e-9)
     indptr, nodes, codes = huffman_paths(counts)
     assert np.diff(indptr).tolist() == [1, 2, 3, 3]  # the most frequent word gets the shortest code
 
