@@ -37,7 +37,7 @@ cdef extern from *:
     }
 
     /* A large result is written once and read later: streaming stores skip reading each
-       destination line into the cache first, a fifth of the memory traffic of a lookup. */
+       destination line into the cache first (about a tenth of the traffic of a lookup). */
     static inline void gftx_store_row(float* dst, const float* src, long n, int stream) {
     #if defined(__SSE__)
         if (stream && ((uintptr_t)dst & 15) == 0) {

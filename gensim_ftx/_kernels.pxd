@@ -47,6 +47,8 @@ cdef struct WorkerView:
     int32_t* rows                 # CBOW: gathered subword ids
     int64_t rows_cap
     uint64_t rng
+    int32_t drawn[32]             # ns: negatives drawn (and their rows requested) one call ahead
+    int ndrawn
     double loss
     int64_t examples
     bint nan_seen

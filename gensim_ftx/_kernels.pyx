@@ -164,18 +164,25 @@ cdef inline int32_t draw_negative(const ModelView* m, WorkerView* w) noexcept no
     return <int32_t>(entry & 0xFFFFFFFFu)
 
 
+cdef inline int32_t next_negative(const ModelView* m, WorkerView* w, int k) noexcept nogil:
+    """The k-th negative of this call: drawn during the previous call if it was, else now."""
+    if k < w.ndrawn:
+        return w.drawn[k]
+    return draw_negative(m, w)
+
+
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
     cdef int32_t negatives[32]
-    cdef int k, attempt, count, done = 0
+    cdef int k, attempt, count, done = 0, batch
     cdef int32_t negative
     gftx_prefetch_row(m.neg_output + <int64_t>target * m.dim, m.dim)
     cdef float loss = binary_logistic(m.neg_output, m, w, target, True, lr)
     while done < m.neg:
-        # Draw a batch of negatives and prefetch their rows first, so their cache misses overlap.
+        batch = min(32, m.neg - done)
         count = 0
-        for k in range(min(32, m.neg - done)):
-            negative = draw_negative(m, w)
-            if negative == target:
+        for k in range(batch):
+            negative = next_negative(m, w, k) if done == 0 else draw_negative(m, w)
+            if negative == target:  # draws are independent of the target, so checking late is fine
                 if not m.neg_redraw:
                     continue
                 attempt = 0
@@ -184,9 +191,18 @@ cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) 
                     attempt += 1
                 if negative == target:
                     continue
+                gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
+            elif done > 0 or k >= w.ndrawn:
+                gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
             negatives[count] = negative
             count += 1
-            gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
+        if done == 0:
+            # The next call's first negatives: their rows load during this call's updates,
+            # not while the next call waits for them.
+            w.ndrawn = batch
+            for k in range(batch):
+                w.drawn[k] = draw_negative(m, w)
+                gftx_prefetch_row(m.neg_output + <int64_t>w.drawn[k] * m.dim, m.dim)
         done += 32
         for k in range(count):
             loss += binary_logistic(m.neg_output, m, w, negatives[k], False, lr)
@@ -561,6 +577,7 @@ cdef class Worker:
         self.view.loss = 0.0
         self.view.examples = 0
         self.view.nan_seen = False
+        self.view.ndrawn = 0
 
     def __dealloc__(self):
         free(self.view.rows)
