@@ -40,6 +40,8 @@ cdef struct ModelView:
 
 
 cdef struct WorkerView:
+    # Padded on both sides: the views of two threads must not share a cache line.
+    char pad_front[64]
     float* hidden
     float* grad
     float* acc
@@ -52,6 +54,7 @@ cdef struct WorkerView:
     double loss
     int64_t examples
     bint nan_seen
+    char pad_back[64]
 
 
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil

@@ -558,13 +558,17 @@ cdef class Worker:
 
     def __cinit__(self, KernelModel model, uint64_t seed):
         cdef int dim = model.view.dim
-        self._keep = np.zeros(3 * dim + (model.view.nout if model.view.loss == softmax_loss else 0),
-                              dtype=np.float32)
-        cdef float* base = <float*>cnp.PyArray_DATA(self._keep)
+        # Each vector starts on its own cache line and the block is padded by a line on each
+        # side: another thread's scratch must never share a line with these (false sharing).
+        cdef Py_ssize_t stride = (dim + 15) // 16 * 16
+        cdef Py_ssize_t nscores = model.view.nout if model.view.loss == softmax_loss else 0
+        self._keep = np.zeros(3 * stride + nscores + 3 * 16, dtype=np.float32)
+        cdef size_t address = <size_t>cnp.PyArray_DATA(self._keep)
+        cdef float* base = <float*>((address + 64 + 63) & ~(<size_t>63))
         self.view.hidden = base
-        self.view.grad = base + dim
-        self.view.acc = base + 2 * dim
-        self.view.scores = base + 3 * dim
+        self.view.grad = base + stride
+        self.view.acc = base + 2 * stride
+        self.view.scores = base + 3 * stride
         self.view.rows_cap = 4096
         self.view.rows = <int32_t*>malloc(self.view.rows_cap * sizeof(int32_t))
         if self.view.rows == NULL:
