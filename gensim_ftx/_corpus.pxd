@@ -2,6 +2,8 @@
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libcpp.vector cimport vector
 
+from gensim_ftx._vocab cimport KeyStore
+
 
 cdef struct TokenStream:
     int fd                   # -1 when closed
@@ -14,12 +16,7 @@ cdef struct TokenStream:
 
 
 cdef class WordTable:
-    cdef vector[uint64_t] slots          # (hash << 32) | (id + 1); 0 marks an empty slot
-    cdef vector[unsigned char] arena     # all words back to back
-    cdef vector[int64_t] spans           # (offset, length) in arena of each id
-    cdef uint64_t mask                   # len(slots) - 1
-    cdef int shift                       # 64 - log2(len(slots)), for Fibonacci hashing
-    cdef Py_ssize_t nids
+    cdef KeyStore store
 
     cdef int32_t lookup(self, const unsigned char* word, Py_ssize_t n) noexcept nogil
 

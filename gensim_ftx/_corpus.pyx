@@ -19,7 +19,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes
 from libc.errno cimport EINTR, EIO, EISDIR, errno
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcmp, memcpy
+from libc.string cimport memcpy
 from libcpp.vector cimport vector
 from posix.fcntl cimport O_CLOEXEC, O_RDONLY, POSIX_FADV_SEQUENTIAL, posix_fadvise
 from posix.fcntl cimport open as c_open
@@ -29,7 +29,7 @@ from posix.unistd cimport close as c_close
 from posix.unistd cimport read as c_read
 
 from gensim_ftx._subwords cimport fnv1a_hash
-from gensim_ftx._vocab cimport home_slot, table_bits
+from gensim_ftx._vocab cimport KeyStore, home_slot, regrow_slots, same_bytes
 
 cnp.import_array()
 
@@ -187,20 +187,7 @@ cdef void skip_partial_word(TokenStream* s) noexcept nogil:
 
 
 # ---------------------------------------------------------------------------------------------
-# Open addressing shared by the fixed word table and the growing counter.
-# A slot holds (hash << 32) | (id + 1), so most mismatches are rejected without touching the
-# words, and the table can be rebuilt without rehashing any bytes.
-
-cdef inline bint same_bytes(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    if n > 16:
-        return memcmp(a, b, n) == 0
-    # Most words are short: a plain loop beats the call to memcmp.
-    for i in range(n):
-        if a[i] != b[i]:
-            return False
-    return True
-
+# The growing counter's open addressing (slots as in _vocab: hash << 32 | id + 1).
 
 cdef inline uint64_t find_slot(const uint64_t* slots, uint64_t mask, int shift, const unsigned char* arena,
                                const int64_t* spans, Py_ssize_t stride, const unsigned char* word,
@@ -233,14 +220,14 @@ cdef class WordTable:
 
     Notes
     -----
-    Words are hashed with fastText's FNV-1a and kept back to back in one buffer; the table has
-    a power-of-two number of slots, at least twice the number of words. :meth:`lookup` needs
-    no GIL, so one table can serve any number of reader threads.
+    The words live in a :class:`~gensim_ftx._vocab.KeyStore` (fastText's FNV-1a, words back to
+    back in one buffer). :meth:`lookup` needs no GIL, so one table can serve any number of
+    reader threads.
     """
 
     def __cinit__(self, words):
         words = list(words)
-        cdef Py_ssize_t nids = len(words), i, total = 0, n
+        cdef Py_ssize_t nids = len(words), i, total = 0
         cdef object w
         if nids >= 0x7FFFFFFF:
             raise ValueError(f"too many words for int32 ids: {nids}")
@@ -249,44 +236,14 @@ cdef class WordTable:
             if type(w) is not bytes:
                 raise TypeError(f"words must be bytes, got {type(w).__name__} at position {i}")
             total += PyBytes_GET_SIZE(w)
-        self.nids = nids
-        self.arena.resize(total)
-        self.spans.resize(2 * nids)
-        total = 0
-        for i in range(nids):
-            w = words[i]
-            n = PyBytes_GET_SIZE(w)
-            if n:
-                memcpy(self.arena.data() + total, PyBytes_AS_STRING(w), n)
-            self.spans[2 * i] = total
-            self.spans[2 * i + 1] = n
-            total += n
-        cdef int bits = table_bits(nids)
-        self.slots.assign(<size_t>1 << bits, 0)
-        self.mask = (<uint64_t>1 << bits) - 1
-        self.shift = 64 - bits
-        cdef const unsigned char* arena = self.arena.data()
-        cdef const int64_t* spans = self.spans.data()
-        cdef const unsigned char* word
-        cdef uint32_t h
-        cdef uint64_t slot
-        with nogil:
-            for i in range(nids):
-                word = arena + spans[2 * i]
-                n = spans[2 * i + 1]
-                h = fnv1a_hash(word, n)
-                slot = find_slot(self.slots.data(), self.mask, self.shift, arena, spans, 2, word, n, h)
-                # Overwriting a duplicate's slot is what makes the last id win.
-                self.slots[slot] = (<uint64_t>h << 32) | <uint64_t>(i + 1)
+        self.store = KeyStore()
+        self.store.reserve(nids, total)
+        for w in words:
+            self.store.push(<const unsigned char*>PyBytes_AS_STRING(w), PyBytes_GET_SIZE(w))
 
     cdef int32_t lookup(self, const unsigned char* word, Py_ssize_t n) noexcept nogil:
         """Id of ``word[:n]``, or -1 if it is not in the table."""
-        cdef uint32_t h = fnv1a_hash(word, n)
-        cdef uint64_t slot = self.slots[find_slot(self.slots.data(), self.mask, self.shift, self.arena.data(),
-                                                  self.spans.data(), 2, word, n, h)]
-        if slot == 0:
-            return -1
-        return <int32_t>(slot & 0xFFFFFFFFu) - 1
+        return <int32_t>self.store.find(word, n)
 
     def get(self, bytes word not None) -> int:
         """Id of ``word``, or -1 if it is not in the table."""
@@ -294,7 +251,7 @@ cdef class WordTable:
 
     def __len__(self):
         """Number of ids, i.e. ``len(words)`` including duplicates."""
-        return self.nids
+        return len(self.store)
 
 
 @cython.final
@@ -341,22 +298,10 @@ cdef class _Counter:
         return 0
 
     cdef void grow(self) noexcept nogil:
-        cdef vector[uint64_t] old
-        old.swap(self.slots)
         cdef int bits = 64 - self.shift + 1
-        cdef uint64_t slot, i
-        cdef size_t k
-        self.slots.assign(<size_t>1 << bits, 0)
+        regrow_slots(self.slots, bits)
         self.mask = (<uint64_t>1 << bits) - 1
         self.shift = 64 - bits
-        for k in range(old.size()):
-            slot = old[k]
-            if slot == 0:
-                continue
-            i = home_slot(<uint32_t>(slot >> 32), self.shift)
-            while self.slots[i] != 0:
-                i = (i + 1) & self.mask
-            self.slots[i] = slot
 
 
 def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):

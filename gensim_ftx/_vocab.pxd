@@ -5,7 +5,9 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.string cimport memcmp
 from libcpp.vector cimport vector
 
-# Sizing and probing shared by the vocabulary's hash tables (KeyStore here, WordTable in _corpus).
+# Open addressing shared by the vocabulary's hash tables (KeyStore here, the word counter in
+# _corpus). A slot holds (hash << 32) | (id + 1), 0 when empty: most mismatches are rejected
+# without touching the keys, and a table grows without rehashing any bytes.
 
 cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
     """log2 of the smallest power of two >= 2 * nkeys (at least 2 slots): load factor <= 1/2."""
@@ -18,6 +20,31 @@ cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
 cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
     """Fibonacci hashing: spreads FNV-1a, whose low bits depend only on the low bits of each byte."""
     return (<uint64_t>h * 0x9E3779B97F4A7C15ULL) >> shift
+
+
+cdef inline void regrow_slots(vector[uint64_t]& slots, int bits) noexcept nogil:
+    """Resize ``slots`` to ``2**bits`` and place every entry again by its stored hash."""
+    cdef vector[uint64_t] old
+    cdef uint64_t mask = (<uint64_t>1 << bits) - 1, i, entry
+    old.swap(slots)
+    slots.assign(<size_t>1 << bits, 0)
+    for entry in old:
+        if entry != 0:
+            i = home_slot(<uint32_t>(entry >> 32), 64 - bits)
+            while slots[i] != 0:
+                i = (i + 1) & mask
+            slots[i] = entry
+
+
+cdef inline bint same_bytes(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    if n > 16:
+        return memcmp(a, b, n) == 0
+    # Most words are short: a plain loop beats the call to memcmp.
+    for i in range(n):
+        if a[i] != b[i]:
+            return False
+    return True
 
 
 cdef extern from *:
@@ -48,7 +75,7 @@ cdef inline uint64_t index_slot(const KeyIndex* t, const unsigned char* key, Py_
         if <uint32_t>(entry >> 32) == h:
             index = <int64_t>(entry & 0xFFFFFFFFu) - 1
             begin = t.offsets[index]
-            if t.offsets[index + 1] - begin == n and memcmp(t.arena + begin, key, n) == 0:
+            if t.offsets[index + 1] - begin == n and same_bytes(t.arena + begin, key, n):
                 return i
         i = (i + 1) & t.mask
 

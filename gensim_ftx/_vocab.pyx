@@ -105,18 +105,9 @@ cdef class KeyStore:
         return self.find(<const unsigned char*>data, n)
 
     cdef void resize_table(self, int bits) noexcept nogil:
-        cdef vector[uint64_t] old
-        old.swap(self.slots)
-        cdef uint64_t i, entry
-        self.slots.assign(<size_t>1 << bits, 0)
+        regrow_slots(self.slots, bits)
         self.mask = (<uint64_t>1 << bits) - 1
         self.shift = 64 - bits
-        for entry in old:  # the stored hashes place the keys without reading them
-            if entry != 0:
-                i = home_slot(<uint32_t>(entry >> 32), self.shift)
-                while self.slots[i] != 0:
-                    i = (i + 1) & self.mask
-                self.slots[i] = entry
 
     cdef int64_t push(self, const unsigned char* key, Py_ssize_t n) except -1 nogil:
         """Append ``key``; return its position."""
