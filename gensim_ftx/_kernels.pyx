@@ -121,9 +121,13 @@ cdef inline uint64_t next_random(WorkerView* w) noexcept nogil:
     return w.rng * <uint64_t>2685821657736338717
 
 
+cdef inline uint64_t scale_below(uint64_t r, uint64_t n) noexcept nogil:
+    # uniform in [0, n) from r's high 32 bits, for n < 2**32: multiply-shift, not a 64-bit division
+    return ((r >> 32) * n) >> 32
+
+
 cdef inline uint64_t draw_below(WorkerView* w, uint64_t n) noexcept nogil:
-    # uniform in [0, n) for n < 2**32: multiply-shift instead of a 64-bit division on every draw
-    return ((next_random(w) >> 32) * n) >> 32
+    return scale_below(next_random(w), n)
 
 
 cdef inline float uniform01(WorkerView* w) noexcept nogil:
@@ -157,31 +161,29 @@ cdef inline int32_t draw_negative(const ModelView* m, WorkerView* w) noexcept no
     # Walker's alias method: one random number and one 8-byte read from a table of one entry per
     # word (fastText's 10M-entry table missed the cache on every draw).
     cdef uint64_t r = next_random(w)
-    cdef uint64_t slot = ((r >> 32) * <uint64_t>m.neg_words) >> 32
+    cdef uint64_t slot = scale_below(r, m.neg_words)  # the high bits pick the slot, the low the coin
     cdef uint64_t entry = m.neg_alias[slot]
     if <uint32_t>r < <uint32_t>(entry >> 32):
         return <int32_t>slot
     return <int32_t>(entry & 0xFFFFFFFFu)
 
 
-cdef inline int32_t next_negative(const ModelView* m, WorkerView* w, int k) noexcept nogil:
-    """The k-th negative of this call: drawn during the previous call if it was, else now."""
-    if k < w.ndrawn:
-        return w.drawn[k]
-    return draw_negative(m, w)
-
-
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
     cdef int32_t negatives[32]
     cdef int k, attempt, count, done = 0, batch
     cdef int32_t negative
+    cdef bint requested  # drawn during the previous call, its row already on the way
     gftx_prefetch_row(m.neg_output + <int64_t>target * m.dim, m.dim)
     cdef float loss = binary_logistic(m.neg_output, m, w, target, True, lr)
     while done < m.neg:
         batch = min(32, m.neg - done)
         count = 0
         for k in range(batch):
-            negative = next_negative(m, w, k) if done == 0 else draw_negative(m, w)
+            requested = done == 0 and k < w.ndrawn
+            if requested:
+                negative = w.drawn[k]
+            else:
+                negative = draw_negative(m, w)
             if negative == target:  # draws are independent of the target, so checking late is fine
                 if not m.neg_redraw:
                     continue
@@ -191,8 +193,8 @@ cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) 
                     attempt += 1
                 if negative == target:
                     continue
-                gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
-            elif done > 0 or k >= w.ndrawn:
+                requested = False
+            if not requested:
                 gftx_prefetch_row(m.neg_output + <int64_t>negative * m.dim, m.dim)
             negatives[count] = negative
             count += 1
