@@ -30,6 +30,9 @@ class Semantics:
     subsampling : str
         ``'gensim'``: threshold on retained words; ``'fasttext'``: ``sqrt(t/f) + t/f`` with ``f``
         relative to all tokens read.
+    negative_table : int
+        0: negatives follow ``count^power`` exactly. Otherwise each word's share is rounded up to
+        whole entries of a table this long, as fastText's 10M-entry table does (rare words gain weight).
     """
 
     name: str
@@ -37,12 +40,13 @@ class Semantics:
     max_line: int
     negative_redraw: bool
     subsampling: str
+    negative_table: int = 0
 
 
 GENSIM = Semantics("gensim", eos=False, max_line=10000, negative_redraw=False,
                    subsampling="gensim")
 FASTTEXT = Semantics("fasttext", eos=True, max_line=1024, negative_redraw=True,
-                     subsampling="fasttext")
+                     subsampling="fasttext", negative_table=10_000_000)
 SEMANTICS = {s.name: s for s in (GENSIM, FASTTEXT)}
 
 
@@ -76,13 +80,23 @@ def keep_probabilities(counts: np.ndarray, sample: float, rule: str, ntokens: in
     return None if keep.min() >= 1.0 else keep
 
 
-def negative_sampler(counts: np.ndarray, power: float) -> np.ndarray:
+def negative_sampler(counts: np.ndarray, power: float, table_size: int = 0) -> np.ndarray:
     """Alias table drawing word ``i`` with probability ``count_i^power / sum_j count_j^power``.
 
-    fastText (power 0.5) approximates this distribution with a 10M-entry table and gensim
-    (``ns_exponent``) with a cumulative table searched by bisection; the alias table draws from
-    it exactly, in O(1), from one 8-byte entry per word. Words of count 0 are never drawn;
-    when every count is 0 all words are equally likely.
+    gensim (``ns_exponent``) approximates this distribution with a cumulative table searched by
+    bisection; the alias table draws from it exactly, in O(1), from one 8-byte entry per word.
+    Words of count 0 are never drawn; when every count is 0 all words are equally likely.
+
+    Parameters
+    ----------
+    counts : int array
+        Word counts, in vocabulary order.
+    power : float
+        Exponent applied to the counts (fastText 0.5, gensim ``ns_exponent``).
+    table_size : int, optional
+        When > 0, draw from the distribution of fastText's table of this many entries instead:
+        word ``i`` fills ``ceil(w_i * table_size / sum(w))`` entries, computed in single precision
+        in vocabulary order as fastText does, so every word's share is rounded up.
     """
     counts = np.asarray(counts, dtype=np.float64)
     if len(counts) == 0:
@@ -90,10 +104,22 @@ def negative_sampler(counts: np.ndarray, power: float) -> np.ndarray:
     positive = counts > 0
     weights = np.zeros_like(counts)
     weights[positive] = counts[positive] ** power
+    if table_size > 0:
+        weights = _table_entries(weights, table_size)
     total = weights.sum()
     if not np.isfinite(total) or total <= 0:
         weights = np.ones_like(counts)
     return alias_table(np.ascontiguousarray(weights, dtype=np.float64))
+
+
+def _table_entries(weights: np.ndarray, table_size: int) -> np.ndarray:
+    """Entries per word of fastText's negative table (float32 arithmetic, sequential sum)."""
+    single = weights.astype(np.float32)
+    total = np.cumsum(single, dtype=np.float32)[-1]
+    if not np.isfinite(total) or total <= 0:
+        return weights
+    shares = single * np.float32(table_size) / total
+    return np.ceil(shares).astype(np.float64)
 
 
 def huffman_paths(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

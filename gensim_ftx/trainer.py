@@ -123,11 +123,12 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
     if loss == "softmax":
         output = _zeros_if_missing(model, "syn1out", nwords)
     power = 0.5 if semantics.name == "fasttext" else float(model.ns_exponent)
+    neg_alias = negative_sampler(counts, power, semantics.negative_table) if "ns" in loss else None
     ntokens = getattr(model, "fasttext_ntokens", None) if semantics.subsampling == "fasttext" else None
     kernel = KernelModel(
         wv.vectors_vocab, wv.vectors_ngrams, output, wv.subword_indptr, wv.subword_ids,
         loss=loss, neg_output=neg_output,
-        neg=int(model.negative), neg_alias=negative_sampler(counts, power) if "ns" in loss else None,
+        neg=int(model.negative), neg_alias=neg_alias,
         neg_redraw=semantics.negative_redraw,
         path_indptr=paths[0], path_nodes=paths[1], path_codes=paths[2],
         sg=bool(model.sg), window=int(model.window), shrink_windows=bool(model.shrink_windows),

@@ -253,6 +253,20 @@ def test_negative_sampler_draws_with_count_power_probabilities(counts, power):
     assert (table & np.uint64(0xFFFFFFFF)).max() < len(counts)
 
 
+def test_fasttext_negative_table_rounds_every_share_up_to_whole_entries():
+    # fastText's table gives word i ceil(sqrt(c_i) * size / sum sqrt(c)) entries:
+    # with 10 entries, shares 6.91, 2.18, 0.69, 0.22 become 7, 3, 1, 1.
+    counts = np.array([1000, 100, 10, 1])
+    shares = _alias_shares(negative_sampler(counts, 0.5, table_size=10))
+    assert np.allclose(shares, np.array([7, 3, 1, 1]) / 12, rtol=0, atol=1e-9)
+    assert FASTTEXT.negative_table == 10_000_000 and GENSIM.negative_table == 0
+    # A word too rare for a whole entry still gets one; a word of count 0 gets none.
+    # sqrt(4e14) = 2e7: two words of 5M entries each, and 0.25 of an entry rounded up to 1.
+    entries = np.array([5_000_000, 5_000_000, 1, 0])
+    shares = _alias_shares(negative_sampler(np.array([4 * 10**14, 4 * 10**14, 1, 0]), 0.5, table_size=10_000_000))
+    assert np.allclose(shares, entries / entries.sum(), rtol=0, atol=1e-9)  # 32-bit alias thresholds
+
+
 def test_tables_follow_each_semantics():
     counts = np.array([1000, 100, 10, 1])
     ft = keep_probabilities(counts, 1e-2, FASTTEXT.subsampling, ntokens=2000)
