@@ -30,6 +30,8 @@ class Semantics:
     subsampling : str
         ``'gensim'``: threshold on retained words; ``'fasttext'``: ``sqrt(t/f) + t/f`` with ``f``
         relative to all tokens read.
+    negative_power : float or None
+        Exponent of the counts negatives are drawn by; None: the model's ``ns_exponent``.
     negative_table : int
         0: negatives follow ``count^power`` exactly. Otherwise each word's share is rounded up to
         whole entries of a table this long, as fastText's 10M-entry table does (rare words gain weight).
@@ -40,13 +42,14 @@ class Semantics:
     max_line: int
     negative_redraw: bool
     subsampling: str
+    negative_power: float | None = None
     negative_table: int = 0
 
 
 GENSIM = Semantics("gensim", eos=False, max_line=10000, negative_redraw=False,
                    subsampling="gensim")
 FASTTEXT = Semantics("fasttext", eos=True, max_line=1024, negative_redraw=True,
-                     subsampling="fasttext", negative_table=10_000_000)
+                     subsampling="fasttext", negative_power=0.5, negative_table=10_000_000)
 SEMANTICS = {s.name: s for s in (GENSIM, FASTTEXT)}
 
 

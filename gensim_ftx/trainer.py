@@ -122,7 +122,7 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
             output = neg_output
     if loss == "softmax":
         output = _zeros_if_missing(model, "syn1out", nwords)
-    power = 0.5 if semantics.name == "fasttext" else float(model.ns_exponent)
+    power = float(model.ns_exponent) if semantics.negative_power is None else semantics.negative_power
     neg_alias = negative_sampler(counts, power, semantics.negative_table) if "ns" in loss else None
     ntokens = getattr(model, "fasttext_ntokens", None) if semantics.subsampling == "fasttext" else None
     kernel = KernelModel(
