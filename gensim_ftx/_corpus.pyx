@@ -17,7 +17,7 @@ cimport cython
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.errno cimport EINTR, EIO, EISDIR, errno
-from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
@@ -28,8 +28,7 @@ from posix.unistd cimport SEEK_SET, lseek, pread
 from posix.unistd cimport close as c_close
 from posix.unistd cimport read as c_read
 
-from gensim_ftx._subwords cimport fnv1a_hash
-from gensim_ftx._vocab cimport KeyStore, home_slot, regrow_slots, same_bytes
+from gensim_ftx._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -186,29 +185,6 @@ cdef void skip_partial_word(TokenStream* s) noexcept nogil:
         s.pos += 1
 
 
-# ---------------------------------------------------------------------------------------------
-# The growing counter's open addressing (slots as in _vocab: hash << 32 | id + 1).
-
-cdef inline uint64_t find_slot(const uint64_t* slots, uint64_t mask, int shift, const unsigned char* arena,
-                               const int64_t* spans, Py_ssize_t stride, const unsigned char* word,
-                               Py_ssize_t n, uint32_t h) noexcept nogil:
-    """Index of the slot holding ``word``, or of the empty slot where it would go.
-
-    Word ``id`` is ``arena[spans[id * stride]:][:spans[id * stride + 1]]`` (offset, length).
-    """
-    cdef uint64_t i = home_slot(h, shift), slot
-    cdef const int64_t* span
-    while True:
-        slot = slots[i]
-        if slot == 0:
-            return i
-        if <uint32_t>(slot >> 32) == h:
-            span = spans + ((<Py_ssize_t>(slot & 0xFFFFFFFFu) - 1) * stride)
-            if span[1] == n and same_bytes(arena + span[0], word, n):
-                return i
-        i = (i + 1) & mask
-
-
 cdef class WordTable:
     """Read-only map from word bytes to int32 ids (the word's position in ``words``).
 
@@ -257,51 +233,21 @@ cdef class WordTable:
 @cython.final
 cdef class _Counter:
     """Growing word -> count table; words are numbered in order of first sight."""
-    cdef vector[uint64_t] slots
-    cdef vector[unsigned char] arena
-    # (offset, length, count) per word: one lookup touches a single 24-byte record.
-    cdef vector[int64_t] records
-    cdef Py_ssize_t nwords
-    cdef uint64_t mask
-    cdef int shift
+    cdef KeyStore store
+    cdef vector[int64_t] counts
 
     def __cinit__(self):
-        cdef int bits = 16
-        self.slots.assign(<size_t>1 << bits, 0)
-        self.mask = (<uint64_t>1 << bits) - 1
-        self.shift = 64 - bits
-        self.nwords = 0
+        self.store = KeyStore()
+        self.store.reserve(1 << 15, 1 << 18)
 
     cdef int add(self, const unsigned char* word, Py_ssize_t n) except -1 nogil:
-        cdef uint32_t h = fnv1a_hash(word, n)
-        cdef uint64_t i = find_slot(self.slots.data(), self.mask, self.shift, self.arena.data(),
-                                    self.records.data(), 3, word, n, h)
-        cdef uint64_t slot = self.slots[i]
-        cdef Py_ssize_t wid = self.nwords, used
-        if slot != 0:
-            self.records[3 * (<Py_ssize_t>(slot & 0xFFFFFFFFu) - 1) + 2] += 1
-            return 0
-        if wid >= 0x7FFFFFFE:
-            with gil:
-                raise OverflowError("more than 2**31 distinct words")
-        used = self.arena.size()
-        if n:
-            self.arena.resize(used + n)
-            memcpy(self.arena.data() + used, word, n)
-        self.records.push_back(used)
-        self.records.push_back(n)
-        self.records.push_back(1)
-        self.nwords = wid + 1
-        self.slots[i] = (<uint64_t>h << 32) | <uint64_t>(wid + 1)
-        if 2 * self.nwords > <Py_ssize_t>self.slots.size():
-            self.grow()
+        cdef int64_t wid = self.store.find(word, n)
+        if wid >= 0:
+            self.counts[wid] += 1
+        else:
+            self.store.push(word, n)
+            self.counts.push_back(1)
         return 0
-
-    cdef void grow(self) noexcept nogil:
-        cdef int bits = 64 - self.shift + 1
-        regrow_slots(self.slots, bits)
-        self.mask = (<uint64_t>1 << bits) - 1
-        self.shift = 64 - bits
 
 
 def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
@@ -363,14 +309,13 @@ def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_T
     finally:
         stream_close(&s)
 
-    cdef Py_ssize_t nwords = counter.nwords, i
-    cdef const char* arena = <const char*>counter.arena.data()
-    cdef const int64_t* rec = counter.records.data()
-    words = [PyBytes_FromStringAndSize(arena + rec[3 * i], rec[3 * i + 1]) for i in range(nwords)]
+    cdef Py_ssize_t nwords = counter.store.size(), i
+    cdef const char* arena = <const char*>counter.store.arena.data()
+    cdef const int64_t* offsets = counter.store.offsets.data()
+    words = [PyBytes_FromStringAndSize(arena + offsets[i], offsets[i + 1] - offsets[i]) for i in range(nwords)]
     counts = np.empty(nwords, dtype=np.int64)
-    cdef int64_t[::1] counts_view = counts
-    for i in range(nwords):
-        counts_view[i] = rec[3 * i + 2]
+    if nwords:
+        memcpy(cnp.PyArray_DATA(counts), counter.counts.data(), nwords * sizeof(int64_t))
     return words, counts, ntokens
 
 

@@ -5,8 +5,8 @@ from libc.stdint cimport int64_t, uint32_t, uint64_t
 from libc.string cimport memcmp
 from libcpp.vector cimport vector
 
-# Open addressing shared by the vocabulary's hash tables (KeyStore here, the word counter in
-# _corpus). A slot holds (hash << 32) | (id + 1), 0 when empty: most mismatches are rejected
+# KeyStore's open addressing (the corpus counter and WordTable are built on KeyStore too).
+# A slot holds (hash << 32) | (id + 1), 0 when empty: most mismatches are rejected
 # without touching the keys, and a table grows without rehashing any bytes.
 
 cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
