@@ -191,6 +191,8 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
         model._quantized = {"input": None, "output": None, "qout_flag": True}
     if model.negative:
         model.make_cum_table()
+    # the constructor's event showed an empty vocabulary; say what was loaded, as gensim's load() does
+    model.add_lifecycle_event("loaded", fname=str(getattr(path, "name", path)), msg=f"loaded {model}")
     return model
 
 

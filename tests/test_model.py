@@ -77,6 +77,15 @@ def test_loaded_model_keeps_fasttext_settings():
     assert model.corpus_total_words > 0
 
 
+def test_loading_records_what_was_loaded():
+    # the constructor's lifecycle event shows an empty vocabulary; the last one must not
+    path = datapath("lee_fasttext_new.bin")
+    model = gensim_ftx.load_facebook_model(path)
+    event = model.lifecycle_events[-1]
+    assert event["fname"] == path
+    assert f"vocab={len(model.wv)}," in event["msg"] and len(model.wv) > 1000
+
+
 def test_save_rejects_a_model_without_output(tmp_path):
     model = gensim_ftx.load_facebook_model(datapath("toy-model.bin"))
     model.syn1neg = None
