@@ -215,7 +215,10 @@ def test_input_from_stdin_and_gzip(tmp_path, monkeypatch):
 def test_ctrl_c_saves_the_model_trained_so_far(tmp_path):
     prefix = tmp_path / "interrupted"
     command = CLI + ["skipgram", "-input", lee_corpus(), "-output", str(prefix), *TRAIN_FLAGS, "-epoch", "400"]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    # A shell's background jobs start with SIGINT ignored, and Python then installs no Ctrl-C
+    # handler: give the child the default disposition so the test means the same everywhere.
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         first = process.stderr.readline()  # the first progress line: training is under way
         assert first.startswith(b"Progress: "), first
