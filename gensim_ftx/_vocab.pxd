@@ -9,31 +9,9 @@ from libcpp.vector cimport vector
 # A slot holds (hash << 32) | (id + 1), 0 when empty: most mismatches are rejected
 # without touching the keys, and a table grows without rehashing any bytes.
 
-cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
-    """log2 of the smallest power of two >= 2 * nkeys (at least 2 slots): load factor <= 1/2."""
-    cdef int bits = 1
-    while (<Py_ssize_t>1 << bits) < 2 * nkeys:
-        bits += 1
-    return bits
-
-
 cdef inline uint64_t home_slot(uint32_t h, int shift) noexcept nogil:
     """Fibonacci hashing: spreads FNV-1a, whose low bits depend only on the low bits of each byte."""
     return (<uint64_t>h * 0x9E3779B97F4A7C15ULL) >> shift
-
-
-cdef inline void regrow_slots(vector[uint64_t]& slots, int bits) noexcept nogil:
-    """Resize ``slots`` to ``2**bits`` and place every entry again by its stored hash."""
-    cdef vector[uint64_t] old
-    cdef uint64_t mask = (<uint64_t>1 << bits) - 1, i, entry
-    old.swap(slots)
-    slots.assign(<size_t>1 << bits, 0)
-    for entry in old:
-        if entry != 0:
-            i = home_slot(<uint32_t>(entry >> 32), 64 - bits)
-            while slots[i] != 0:
-                i = (i + 1) & mask
-            slots[i] = entry
 
 
 cdef inline bint same_bytes(const unsigned char* a, const unsigned char* b, Py_ssize_t n) noexcept nogil:

@@ -24,6 +24,28 @@ cnp.import_array()
 cdef Py_ssize_t MAX_KEYS = 0xFFFFFFFE
 
 
+cdef inline int table_bits(Py_ssize_t nkeys) noexcept nogil:
+    """log2 of the smallest power of two >= 2 * nkeys (at least 2 slots): load factor <= 1/2."""
+    cdef int bits = 1
+    while (<Py_ssize_t>1 << bits) < 2 * nkeys:
+        bits += 1
+    return bits
+
+
+cdef inline void regrow_slots(vector[uint64_t]& slots, int bits) noexcept nogil:
+    """Resize ``slots`` to ``2**bits`` and place every entry again by its stored hash."""
+    cdef vector[uint64_t] old
+    cdef uint64_t mask = (<uint64_t>1 << bits) - 1, i, entry
+    old.swap(slots)
+    slots.assign(<size_t>1 << bits, 0)
+    for entry in old:
+        if entry != 0:
+            i = home_slot(<uint32_t>(entry >> 32), 64 - bits)
+            while slots[i] != 0:
+                i = (i + 1) & mask
+            slots[i] = entry
+
+
 cdef inline bint valid_utf8(const unsigned char* s, Py_ssize_t n) noexcept nogil:
     """Strict UTF-8 as Python decodes it: no overlongs, surrogates or code points past U+10FFFF."""
     cdef Py_ssize_t i = 0, need, k
