@@ -40,17 +40,24 @@ def _is_local(path: str) -> bool:
     return not path.endswith((".gz", ".bz2", ".xz", ".zst", ".lzma"))
 
 
+def _source_name(path) -> str:
+    """How errors and logs name ``path`` (a path, URI or binary file object)."""
+    if hasattr(path, "read"):
+        return str(getattr(path, "name", "<stream>"))
+    return os.fspath(path)
+
+
 @contextlib.contextmanager
 def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | None]]:
     """Open ``path`` (a path, URI or binary file object) as a :class:`ByteSource`."""
     if mmap not in MMAP_MODES:
         raise ValueError(f"mmap must be one of {MMAP_MODES}, got {mmap!r}")
+    name = _source_name(path)
     if hasattr(path, "read"):
         if mmap is not None:
             raise ValueError("mmap needs a path to a local, uncompressed file, not a file object")
-        yield ByteSource.for_stream(path, getattr(path, "name", "<stream>")), None
+        yield ByteSource.for_stream(path, name), None
         return
-    name = os.fspath(path)
     if _is_local(name):
         with open(name, "rb", buffering=1 << 20) as stream:
             yield ByteSource.for_stream(stream, name), name
@@ -131,7 +138,7 @@ def load_facebook_vectors(path, encoding: str = "utf-8", *, mmap: str | None = N
     """
     _, wv = _read(path, encoding, full_model=False, mmap=mmap)
     logger.info("loaded %d words and %d n-gram rows of dim %d from %s", len(wv), len(wv.vectors_ngrams),
-                wv.vector_size, getattr(path, "name", path))
+                wv.vector_size, _source_name(path))
     return wv
 
 
@@ -192,7 +199,7 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
     if model.negative:
         model.make_cum_table()
     # the constructor's event showed an empty vocabulary; say what was loaded, as gensim's load() does
-    model.add_lifecycle_event("loaded", fname=str(getattr(path, "name", path)), msg=f"loaded {model}")
+    model.add_lifecycle_event("loaded", fname=_source_name(path), msg=f"loaded {model}")
     return model
 
 

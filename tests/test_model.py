@@ -1,6 +1,8 @@
 """The model class as a drop-in for gensim's FastText: construction, training, persistence."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 from gensim.models import fasttext as gensim_fasttext
@@ -84,6 +86,9 @@ def test_loading_records_what_was_loaded():
     event = model.lifecycle_events[-1]
     assert event["fname"] == path
     assert f"vocab={len(model.wv)}," in event["msg"] and len(model.wv) > 1000
+    with open(path, "rb") as stream:
+        from_stream = gensim_ftx.load_facebook_model(io.BytesIO(stream.read()))
+    assert from_stream.lifecycle_events[-1]["fname"] == "<stream>"  # named as the parser's errors name it
 
 
 def test_save_rejects_a_model_without_output(tmp_path):
