@@ -35,7 +35,7 @@ cdef class ShardReader:
     cdef readonly Py_ssize_t max_token_bytes
     cdef int32_t eos_id
     cdef bint exhausted
-    cdef int empty_wraps                 # wraps to offset 0 since the last token was read
+    cdef int empty_wraps                 # wraps to offset 0 since the last id was returned
 
     cdef bint reset(self) noexcept nogil
     cdef Py_ssize_t next_line(self, int32_t* out, Py_ssize_t cap, long long* raw_tokens) noexcept nogil

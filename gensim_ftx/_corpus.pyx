@@ -339,7 +339,8 @@ cdef class ShardReader:
         A line is cut after this many in-vocabulary ids; the rest of it becomes the next line.
     wrap : bool
         fastText mode: at end of file go on from offset 0, forever (``end`` is ignored). The
-        caller stops by its own token budget.
+        caller stops by its own token budget. A whole pass that yields no in-vocabulary id ends
+        the reader instead (a budget counted in ids could never be met).
     max_token_bytes : int
         Tokens are cut to this many bytes before lookup, as in :func:`count_words`.
 
@@ -417,8 +418,8 @@ cdef class ShardReader:
 
         At most ``min(cap, max_line_tokens)`` ids are written. Every token read, out-of-vocabulary
         and ``</s>`` included, is added to ``raw_tokens[0]``. Returns -1 when the shard is
-        exhausted and nothing was read; with ``wrap`` only if the whole file holds no token, or
-        after a read error (``stream.err`` is then set).
+        exhausted and nothing was read; with ``wrap`` only after a whole pass over the file returned
+        no id, or after a read error (``stream.err`` is then set).
         """
         cdef Py_ssize_t limit = min(cap, self.max_line_tokens), count = 0, n = 0
         cdef long long raw = 0, offset = 0
@@ -452,15 +453,15 @@ cdef class ShardReader:
             if kind == TOK_NEWLINE:
                 if self.eos:
                     raw += 1
-                    self.empty_wraps = 0
                     if self.eos_id >= 0:
+                        self.empty_wraps = 0
                         out[count] = self.eos_id
                         count += 1
                 break
             raw += 1
-            self.empty_wraps = 0
             wid = self.table.lookup(tok, n)
             if wid >= 0:
+                self.empty_wraps = 0
                 out[count] = wid
                 count += 1
                 if count >= limit:

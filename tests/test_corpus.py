@@ -403,6 +403,17 @@ def test_wrap_mode_without_tokens_ends(tmp_path, text):
     assert reader.read_line() == (None, 0)
 
 
+def test_wrap_mode_ends_after_a_pass_without_known_words(tmp_path):
+    # A budget counted in known words can never be met on such a file: the reader must end.
+    path = write(tmp_path, b"a b\nc d\n")
+    reader = ShardReader(path, WordTable([EOS, b"zz"]), 2, -1, eos=False, max_line_tokens=10, wrap=True)
+    lines = reader.read_all(max_lines=100)
+    assert len(lines) < 100 and all(len(line) == 0 for line in lines)
+    # With </s> known, every line yields an id and the reader goes on.
+    reader = ShardReader(path, WordTable([EOS, b"zz"]), 2, -1, eos=True, max_line_tokens=10, wrap=True)
+    assert [line.tolist() for line in reader.read_all(max_lines=5)] == [[0], [0], [0], [0], [0]]
+
+
 def test_rewind_and_read_after_end(tmp_path):
     path = write(tmp_path, b"x y\nz")
     table = WordTable([b"x", b"y", b"z", EOS])
