@@ -638,12 +638,14 @@ cdef class Worker:
 
     def train_shard(self, KernelModel model, ShardReader reader, long long[::1] counter, long long budget,
                     double alpha, double min_alpha, Py_ssize_t max_line, long long[::1] stop,
-                    double[::1] board=None):
+                    double[::1] board=None, long long until=-1):
         """Train on every line of ``reader`` (GIL released), with a learning rate set per line
         from the shared word ``counter`` (``alpha`` at 0 to ``min_alpha`` at ``budget``).
 
-        ``board``, if given, receives this worker's running ``(loss sum, examples)`` after each
-        line, for progress displays. Returns ``(lines, effective_words, words, raw_tokens)``.
+        ``until`` >= 0 also stops the worker, before its next line, once ``counter`` has reached
+        it: how fastText's threads stop on a wrapping reader. ``board``, if given, receives this
+        worker's running ``(loss sum, examples)`` after each line, for progress displays.
+        Returns ``(lines, effective_words, words, raw_tokens)``.
         """
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
         scratch = np.empty(max(max_line, 1), dtype=np.int32)
@@ -654,6 +656,8 @@ cdef class Worker:
         cdef double lr, progress
         with nogil:
             while not stop[0]:
+                if until >= 0 and gftx_atomic_load(&counter[0]) >= until:
+                    break
                 n = reader.next_line(&buf[0], max_line, &raw)
                 if n < 0:
                     break

@@ -214,7 +214,8 @@ class FastText(gensim_fasttext.FastText):
         epochs_to_run = epochs if epochs is not None else self.epochs
         run.alpha = float(start_alpha or self.alpha)
         run.min_alpha = float(end_alpha or self.min_alpha)
-        run.budget = max(1, int(words_per_epoch * max(epochs_to_run or 0, 1)))
+        run.epochs = max(epochs_to_run or 0, 1)
+        run.budget = max(1, int(words_per_epoch * run.epochs))
         if corpus_file is not None:
             run.table = trainer.word_table(self.wv)
         run.progress = progress
@@ -241,6 +242,8 @@ class FastText(gensim_fasttext.FastText):
 
     def _words_per_epoch(self, corpus_file, total_words, total_examples) -> int:
         """Words the kernels will see per epoch: what the learning-rate schedule spans."""
+        if corpus_file is not None and total_words and SEMANTICS[self.semantics].streaming:
+            return int(total_words)  # fastText: every token counts, so more than one pass of known words
         counts = np.asarray(self.wv.expandos.get("count", np.zeros(0)), dtype=np.int64)
         retained = int(counts.sum())
         if corpus_file is not None and self.corpus_total_words and total_words == self.corpus_total_words:

@@ -34,6 +34,9 @@ class TrainingRun:
     alpha: float
     min_alpha: float
     budget: int                      # words (all epochs) over which alpha falls to min_alpha
+    epochs: int = 1                  # epochs the budget spans
+    epochs_done: int = 0
+    readers: list | None = None      # streaming semantics: one wrapping reader per thread, kept across epochs
     counter: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     stop: np.ndarray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     seed: int = 1
@@ -148,7 +151,11 @@ def word_table(wv) -> WordTable:
 
 def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cur_epoch: int,
                             report_delay: float = 1.0) -> tuple[int, int, int, float, float]:
-    """One epoch over ``corpus_file`` with ``workers`` threads, one byte range each.
+    """One epoch over ``corpus_file`` with ``workers`` threads.
+
+    gensim semantics: each thread reads its own byte range once. Streaming (fastText) semantics:
+    each thread reads on from where it stopped in the previous epoch, wrapping at the end of the
+    file, until the shared counter reaches this epoch's share of the budget.
 
     Returns ``(effective_words, raw_words, lines, loss, elapsed)``; raises ``KeyboardInterrupt`` after
     stopping the threads cleanly.
@@ -158,15 +165,25 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
     results: list = [None] * workers
     errors: list = []
     max_line = run.semantics.max_line
+    until = -1
+    if run.semantics.streaming:
+        if run.readers is None or len(run.readers) != workers:
+            run.readers = [ShardReader(corpus_file, run.table, bounds[k], -1, eos=run.semantics.eos,
+                                       max_line_tokens=max_line, wrap=True) for k in range(workers)]
+        run.epochs_done += 1
+        until = run.budget * min(run.epochs_done, run.epochs) // run.epochs
 
     def work(k: int) -> None:
         try:
-            reader = ShardReader(corpus_file, run.table, bounds[k], bounds[k + 1], eos=run.semantics.eos,
-                                 max_line_tokens=max_line)
+            if run.readers is not None:
+                reader = run.readers[k]
+            else:
+                reader = ShardReader(corpus_file, run.table, bounds[k], bounds[k + 1], eos=run.semantics.eos,
+                                     max_line_tokens=max_line)
             worker = run.new_worker()
             board = run.loss_board[k] if run.loss_board is not None else None
             counts = worker.train_shard(run.kernel, reader, run.counter, run.budget, run.alpha, run.min_alpha,
-                                        max_line, run.stop, board)
+                                        max_line, run.stop, board, until)
             results[k] = counts + (worker.take_loss()[0],)
             if worker.nan_seen:
                 run.nan_seen = True

@@ -86,6 +86,35 @@ def test_fasttext_semantics_has_eos_and_its_schedule():
     assert np.array_equal(model.wv["</s>"], model.wv.vectors_vocab[eos])
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_fasttext_semantics_read_epoch_times_all_tokens(tmp_path, workers):
+    # fastText's threads read on, wrapping at the end of the file, until epoch x ntokens known
+    # tokens are read, and ntokens counts the words below minCount too: on this corpus, where
+    # one token in three is rare, that is half as many again as `epoch` passes of known words.
+    rng = np.random.default_rng(0)
+    common = [f"w{i}" for i in range(20)]
+    lines = []
+    for n in range(400):
+        words = list(rng.choice(common, 8)) + [f"rare{n}_{k}" for k in range(4)]
+        lines.append(" ".join(rng.permutation(words)))
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(lines) + "\n")
+    model = gensim_ftx.FastText(vector_size=8, min_count=2, epochs=3, workers=workers, bucket=1000, sample=0,
+                                min_alpha=0.0, semantics="fasttext")
+    model.build_vocab(corpus_file=str(path))
+    ntokens = 400 * 13  # 12 words and </s> a line
+    assert model.corpus_total_words == ntokens
+    known = int(np.sum(model.wv.expandos["count"]))
+    assert known == 400 * 9
+    trained, _ = model.train(corpus_file=str(path), total_words=model.corpus_total_words, epochs=3)
+    # Threads stop before a line once the shared counter reaches the budget (lines of 9 ids).
+    assert 3 * ntokens <= trained < 3 * ntokens + workers * 9
+    gensim_mode = gensim_ftx.FastText(vector_size=8, min_count=2, epochs=3, workers=workers, bucket=1000, sample=0)
+    gensim_mode.build_vocab(corpus_file=str(path))
+    trained, _ = gensim_mode.train(corpus_file=str(path), total_words=gensim_mode.corpus_total_words, epochs=3)
+    assert trained == 3 * 400 * 8  # gensim: one pass an epoch, no </s>
+
+
 def test_train_unsupervised_model_round_trips_through_fasttext(tmp_path):
     fasttext = pytest.importorskip("fasttext")
     model = gensim_ftx.train_unsupervised(LEE, model="skipgram", dim=16, epoch=1, minCount=5, bucket=100000,
