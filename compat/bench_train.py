@@ -33,15 +33,19 @@ DEFAULT_XZ = HERE.parent.parent / "shared" / "data" / "en17m.txt.xz"
 SYSTEMS = ("fasttext", "gensim-iterable", "gensim-file", "ftx-fasttext", "ftx-gensim")
 
 
-def prepare_corpus(source: Path, tokens_per_line: int = 1000) -> Path:
-    """Cut the one-line text8-style corpus into lines of ``tokens_per_line`` tokens (cached)."""
-    target = WORK / f"{source.name.split('.')[0]}_{tokens_per_line}.txt"
+def prepare_corpus(source: Path, tokens_per_line: int = 1000, max_tokens: int | None = None) -> Path:
+    """Cut the one-line text8-style corpus into lines of ``tokens_per_line`` tokens (cached),
+    keeping only its first ``max_tokens`` tokens when given."""
+    budget = f"_{max_tokens}" if max_tokens else ""
+    target = WORK / f"{source.name.split('.')[0]}{budget}_{tokens_per_line}.txt"
     if target.exists():
         return target
     WORK.mkdir(parents=True, exist_ok=True)
     opener = lzma.open if source.suffix == ".xz" else open
     with opener(source, "rt", encoding="utf-8") as handle:
         tokens = handle.read().split()
+    if max_tokens:
+        tokens = tokens[:max_tokens]
     tmp = target.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8") as out:
         for start in range(0, len(tokens), tokens_per_line):
@@ -68,7 +72,7 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
                     "-thread", str(settings["threads"]), "-dim", str(settings["dim"]), "-ws", str(settings["ws"]),
                     "-epoch", str(settings["epoch"]), "-neg", str(settings["neg"]), "-minn", str(settings["minn"]),
                     "-maxn", str(settings["maxn"]), "-t", str(settings["t"]), "-lr", str(settings["lr"]),
-                    "-minCount", str(settings["min_count"]), "-verbose", "0"]
+                    "-minCount", str(settings["min_count"]), "-seed", str(settings.get("seed", 0)), "-verbose", "0"]
             subprocess.run(args, check=True)
             return
         import fasttext
@@ -76,7 +80,7 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         trained = fasttext.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
-            minCount=settings["min_count"], thread=settings["threads"], verbose=0)
+            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0)
         trained.save_model(out)
         return
     import gensim_ftx
@@ -85,13 +89,13 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         trained = gensim_ftx.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
-            minCount=settings["min_count"], thread=settings["threads"], verbose=0)
+            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0)
         gensim_ftx.save_facebook_model(trained, out)
         return
     common = dict(sg=int(sg), vector_size=settings["dim"], window=settings["ws"], epochs=settings["epoch"],
                   negative=settings["neg"], min_n=settings["minn"], max_n=settings["maxn"], sample=settings["t"],
                   alpha=settings["lr"], min_alpha=1e-4 * settings["lr"], min_count=settings["min_count"],
-                  workers=settings["threads"])
+                  workers=settings["threads"], seed=settings.get("seed", 0) + 1)  # gensim's default seed is 1
     if system == "ftx-gensim":
         trained = gensim_ftx.FastText(corpus_file=corpus, **common)
     else:
@@ -103,6 +107,22 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         else:
             trained = FastText(LineSentence(corpus), **common)
     gensim_ftx.save_facebook_model(trained, out)
+
+
+def random_pair_cosine(vectors, pairs: int = 4000, top: int = 20000, seed: int = 12345) -> float:
+    """Mean cosine of random pairs of distinct words among the ``top`` most frequent (lower: better spread).
+
+    A shared direction in the vectors raises it; it separates two trainers in one run where the
+    word-similarity scores need several.
+    """
+    import numpy as np
+
+    rows = vectors[:min(top, len(vectors))]
+    unit = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(rows), pairs), rng.integers(0, len(rows), pairs)
+    keep = a != b
+    return float(np.mean(np.sum(unit[a[keep]] * unit[b[keep]], axis=1)))
 
 
 def evaluate(path: str) -> dict:
@@ -118,6 +138,7 @@ def evaluate(path: str) -> dict:
         "analogy": wv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=30000)[0],
         "ws353": wv.evaluate_word_pairs(datapath("wordsim353.tsv"))[1][0],
         "simlex": wv.evaluate_word_pairs(datapath("simlex999.txt"))[1][0],
+        "rand_cos": random_pair_cosine(wv.vectors),
     }
 
 
@@ -138,7 +159,8 @@ def run_one(system: str, model: str, corpus: Path, settings: dict, fasttext_bin:
             return {"system": system, "model": model, "error": f"exit status {status}"}
         scores = evaluate(out)
     words = tokens * settings["epoch"]
-    return {"system": system, "model": model, "wall": wall, "rss_gib": usage.ru_maxrss / 2**20,
+    return {"system": system, "model": model, "seed": settings.get("seed", 0), "wall": wall,
+            "rss_gib": usage.ru_maxrss / 2**20,
             "wps_thread": words / wall / settings["threads"], **scores}
 
 
@@ -150,7 +172,7 @@ def summarise(rows: list[dict]) -> list[dict]:
     for system, model in keys:
         runs = [r for r in rows if r["system"] == system and r["model"] == model and "error" not in r]
         entry = {"system": system, "model": model, "runs": len(runs)}
-        for field in ("wall", "rss_gib", "wps_thread", "analogy", "ws353", "simlex"):
+        for field in ("wall", "rss_gib", "wps_thread", "analogy", "ws353", "simlex", "rand_cos"):
             values = [r[field] for r in runs]
             entry[field] = statistics.median(values)
             entry[field + "_range"] = (min(values), max(values))
@@ -161,7 +183,7 @@ def summarise(rows: list[dict]) -> list[dict]:
 def print_table(table: list[dict], settings: dict) -> None:
     print(f"\nSettings: {json.dumps(settings)}")
     header = (f"{'model':5} {'system':16} {'runs':>4} {'words/s/thr':>11} {'wall s':>7} {'RSS GiB':>7} "
-              f"{'analogy':>15} {'WS353':>15} {'SimLex':>15} {'speed vs best ref':>17}")
+              f"{'analogy':>15} {'WS353':>15} {'SimLex':>15} {'rand cos':>15} {'speed vs best ref':>17}")
     print(header)
     print("-" * len(header))
     for model in sorted({e["model"] for e in table}):
@@ -176,6 +198,7 @@ def print_table(table: list[dict], settings: dict) -> None:
             ratio = f"{e['wps_thread'] / best:.2f}x" if best else "-"
             print(f"{model:5} {e['system']:16} {e['runs']:>4} {e['wps_thread']:>11,.0f} {e['wall']:>7.1f} "
                   f"{e['rss_gib']:>7.2f} {quality('analogy'):>15} {quality('ws353'):>15} {quality('simlex'):>15} "
+                  f"{quality('rand_cos'):>15} "
                   f"{ratio:>17}")
     print("Medians over runs; quality ranges are min-max over the repeats (fastText with 2+ threads is not "
           "deterministic, so its spread is the noise floor).")
@@ -190,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_XZ, help="text8-style corpus (.xz or plain)")
     parser.add_argument("--tokens-per-line", type=int, default=1000)
+    parser.add_argument("--max-tokens", type=int, help="train on the corpus' first N tokens only "
+                        "(4000000: the small-corpus reproduction of issue 11)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first run; each repeat adds one")
     parser.add_argument("--fasttext-bin", help="fastText binary built from source; else the pip package")
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--models", nargs="+", default=["sg", "cbow"], choices=["sg", "cbow"])
@@ -201,15 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         parser.error(f"corpus not found: {args.corpus}")
-    corpus = prepare_corpus(args.corpus, args.tokens_per_line)
+    corpus = prepare_corpus(args.corpus, args.tokens_per_line, args.max_tokens)
     tokens = count_tokens(corpus)
     settings = dict(threads=args.threads, dim=args.dim, ws=5, epoch=args.epoch, neg=5, minn=3, maxn=6, t=1e-4,
                     lr=0.05, min_count=5)
     rows = []
-    for _ in range(args.repeat):
+    for repeat in range(args.repeat):
         for model in args.models:
             for system in args.systems:
-                row = run_one(system, model, corpus, settings, args.fasttext_bin, tokens)
+                row = run_one(system, model, corpus, {**settings, "seed": args.seed + repeat}, args.fasttext_bin,
+                              tokens)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     table = summarise(rows)
