@@ -15,13 +15,13 @@ if os.environ.get("GENSIM_FTX_PORTABLE") != "1" and platform.machine() in ("x86_
     COMPILE_ARGS.append("-march=native" if platform.machine() in ("x86_64", "AMD64") else "-mcpu=native")
 
 
-def extension(name: str) -> Extension:
+def extension(name: str, extra: tuple = ()) -> Extension:
     return Extension(
         name,
         [name.replace(".", "/") + ".pyx"],
         include_dirs=[numpy.get_include()],
         language="c++",
-        extra_compile_args=COMPILE_ARGS + ["-std=c++17"],
+        extra_compile_args=COMPILE_ARGS + ["-std=c++17", *extra],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
     )
 
@@ -35,6 +35,8 @@ setup(
             extension("gensim_ftx.io._dictionary"),
             extension("gensim_ftx._corpus"),
             extension("gensim_ftx._kernels"),
+            # probabilities must equal fastText's to the bit: no fused multiply-adds
+            extension("gensim_ftx.predict._scorer", ("-ffp-contract=off",)),
         ],
         compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False,
                              "cdivision": True, "initializedcheck": False},

@@ -23,17 +23,15 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from .query import Neighbours, Vocabulary, analogy_query, input_rows, sentence_vectors
+
 if TYPE_CHECKING:  # the package imports gensim: only load it when a command needs it
     from .keyedvectors import FastTextKeyedVectors
     from .model import FastText
     from .trainer import Progress
 
 PROG = "gensim-ftx"
-EOS = b"</s>"
-LABEL_PREFIX = b"__label__"  # fastText's default; the prefix is not stored in .bin files
 REAL = np.float32
-_MASK64 = (1 << 64) - 1
-_WORD_NGRAM_PRIME = 116049371  # fastText's Dictionary::addWordNgrams
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
 _READ_CHUNK = 1 << 16
 _NO_ETA = 2592000  # fastText shows 720 h before it can estimate
@@ -146,97 +144,6 @@ def load_vocabulary(path: str) -> Vocabulary:
     return Vocabulary(load_vectors(path))  # compressed or remote: skip reading the output matrix
 
 
-class Vocabulary:
-    """A model's words and labels, looked up by the bytes fastText reads from its input.
-
-    Keys of entries that were not valid in the model's encoding are backslash-escaped strings
-    (their bytes are kept); a word that is not in the model is hashed from its own bytes.
-    """
-
-    def __init__(self, wv: FastTextKeyedVectors, labels: Sequence[str] = (), raw_labels: dict | None = None):
-        self.wv = wv
-        self.nwords = len(wv.index_to_key)
-        self.labels = {label: i for i, label in enumerate(labels)}
-        self.raw = dict(wv.raw_keys or {})
-        for index, raw in (raw_labels or {}).items():
-            self.raw[labels[index]] = raw
-
-    @classmethod
-    def from_model(cls, model: FastText) -> Vocabulary:
-        return cls(model.wv, model.labels or (), getattr(model, "raw_labels", None))
-
-    def key(self, token: bytes) -> str | bytes:
-        """The dictionary key spelt ``token``, or ``token`` itself for a word not in the dictionary."""
-        try:
-            key = token.decode(self.wv.encoding)
-        except UnicodeDecodeError:
-            key = token.decode(self.wv.encoding, errors="backslashreplace")
-            return key if self.raw.get(key) == token else token
-        return token if key in self.raw else key
-
-    def spelling(self, key: str) -> bytes:
-        """The bytes fastText prints for dictionary entry ``key``."""
-        raw = self.raw.get(key)
-        return raw if raw is not None else key.encode(self.wv.encoding)
-
-    def word_index(self, key: str | bytes) -> int:
-        return self.wv.key_to_index.get(key, -1) if isinstance(key, str) else -1
-
-    def label_index(self, key: str | bytes) -> int:
-        if not isinstance(key, str) or key in self.wv.key_to_index:
-            return -1
-        return self.labels.get(key, -1)
-
-    def vectors(self, tokens: Sequence[bytes]) -> np.ndarray:
-        """fastText's ``getWordVector`` of each token as a float32 matrix (zeros for a word without rows)."""
-        wv = self.wv
-        keys = [self.key(token) for token in tokens]
-        out = np.zeros((len(keys), wv.vector_size), dtype=REAL)
-        labelled = {i for i, key in enumerate(keys) if self.label_index(key) >= 0} if self.labels else set()
-        words = [i for i in range(len(keys)) if i not in labelled]
-        if not wv.bucket:  # gensim's API raises KeyError for unknown words then; fastText gives zeros
-            words = [i for i in words if self.word_index(keys[i]) >= 0]
-        if len(words) == len(keys):
-            out[:] = wv.get_vectors(keys)
-        elif words:
-            out[words] = wv.get_vectors([keys[i] for i in words])
-        for i in labelled:
-            rows = input_rows(wv, self.label_subwords(tokens[i], self.label_index(keys[i])))
-            if len(rows):
-                out[i] = sequential_sum(rows) * reciprocal(len(rows))
-        return out
-
-    def label_subwords(self, token: bytes, index: int) -> list[int]:
-        """A label's rows as fastText computes them: its dictionary id (``nwords + index``, which reads an
-        n-gram bucket's row) and its character n-grams. A fastText quirk, reproduced for equal output."""
-        row = self.nwords + index
-        own = [row] if row < self.nwords + len(self.wv.vectors_ngrams) else []
-        return own + self.wv.hasher.subwords(token, -1).tolist()
-
-    def subwords(self, token: bytes) -> tuple[list[bytes], list[int]]:
-        """fastText's ``getSubwords(word, ngrams, substrings)``: subword spellings and input-matrix rows."""
-        key = self.key(token)
-        names, ids = self.wv.get_subwords(key)
-        spelt = [name.encode(self.wv.encoding) for name in names]
-        if self.word_index(key) >= 0:
-            spelt[0] = self.spelling(key)
-        label = self.label_index(key)
-        if label >= 0:
-            return [self.spelling(key)] + spelt, self.label_subwords(token, label)
-        return spelt, ids.tolist()
-
-
-def input_rows(wv: FastTextKeyedVectors, ids: Iterable[int]) -> np.ndarray:
-    """Rows of fastText's input matrix (words, then n-gram buckets)."""
-    ids = np.asarray(list(ids), dtype=np.int64)
-    nwords = len(wv.index_to_key)
-    out = np.empty((len(ids), wv.vector_size), dtype=REAL)
-    is_word = ids < nwords
-    out[is_word] = wv.vectors_vocab[ids[is_word]]
-    out[~is_word] = wv.vectors_ngrams[ids[~is_word] - nwords]
-    return out
-
-
 _TEMPLATES: dict[tuple[str, int], str] = {}
 
 
@@ -248,87 +155,6 @@ def format_values(row: np.ndarray, spec: str = "%.5g ", joiner: str = "") -> byt
     return (template % tuple(row.tolist())).encode()
 
 
-def sequential_norms(rows: np.ndarray) -> np.ndarray:
-    """Row norms with the squares summed in float32 left to right, as fastText's ``Vector::norm``."""
-    acc = np.zeros(len(rows), dtype=REAL)
-    for j in range(rows.shape[1]):
-        column = rows[:, j]
-        acc += column * column
-    return np.sqrt(acc)
-
-
-def sequential_dots(rows: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Row dot products summed in float32 left to right, as fastText's ``DenseMatrix::dotRow``."""
-    acc = np.zeros(len(rows), dtype=REAL)
-    for j in range(rows.shape[1]):
-        acc += rows[:, j] * vector[j]
-    return acc
-
-
-class Neighbours:
-    """fastText's ``getNN``: cosine between a query and every word vector, the query's words excluded.
-
-    A BLAS pass over all words finds the candidates; those within reach of the k-th score are then
-    scored again with fastText's own float32 arithmetic, so that near-ties come out in fastText's order.
-    """
-
-    MARGIN = 1e-4  # well above float32 summation-order differences for cosines
-    EXACT_LIMIT = 100_000  # beyond this many near-tied candidates keep the BLAS scores
-
-    def __init__(self, wv: FastTextKeyedVectors):
-        self.wv = wv
-        self._unit: np.ndarray | None = None
-
-    @property
-    def unit(self) -> np.ndarray:
-        """Every word vector scaled to unit length (zero vectors stay zero), computed on first use."""
-        if self._unit is None:
-            vectors = self.wv.vectors
-            if vectors.dtype == REAL and vectors.flags.owndata and vectors.flags.writeable:
-                self.wv.vectors = None  # take the composed matrix over instead of holding two copies
-            else:
-                vectors = np.array(vectors, dtype=REAL)
-            norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
-            nonzero = norms > 0
-            np.divide(vectors, norms[:, None], out=vectors, where=nonzero[:, None])
-            vectors[~nonzero] = 0
-            self._unit = vectors
-        return self._unit
-
-    def query(self, vector: np.ndarray, k: int, banned: Iterable[int] = ()) -> list[tuple[str, float]]:
-        """The ``k`` words closest to ``vector``, best first."""
-        vector = np.asarray(vector, dtype=REAL)
-        unit = self.unit
-        banned = sorted(set(banned))
-        k = min(k, len(unit) - len(banned))
-        if k <= 0:
-            return []
-        query_norm = float(sequential_norms(vector[None, :])[0])
-        query_norm = query_norm if abs(query_norm) >= 1e-8 else 1.0
-        approx = unit @ vector / np.float32(query_norm)
-        approx[np.isnan(approx)] = -np.inf
-        approx[banned] = -np.inf
-        kth = np.partition(approx, len(approx) - k)[len(approx) - k]
-        candidates = np.flatnonzero(approx >= kth - self.MARGIN)
-        if len(candidates) <= self.EXACT_LIMIT:
-            scores = self.exact_scores(candidates, vector, query_norm)
-            scores[np.isnan(scores)] = -np.inf
-        else:
-            scores = approx[candidates]
-        best = np.lexsort((candidates, -scores))[:k]
-        words = self.wv.index_to_key
-        return [(words[candidates[i]], float(scores[i])) for i in best]
-
-    def exact_scores(self, rows: np.ndarray, vector: np.ndarray, query_norm: float) -> np.ndarray:
-        """fastText's similarities of words ``rows``: each vector times ``float(1/norm)``, dotted in order."""
-        vectors = self.wv.get_vectors([self.wv.index_to_key[i] for i in rows])
-        norms = sequential_norms(vectors)
-        scale = np.zeros(len(rows), dtype=REAL)
-        nonzero = norms > 0
-        scale[nonzero] = reciprocal(norms[nonzero])
-        return sequential_dots(vectors * scale[:, None], vector) / np.float32(query_norm)
-
-
 def _banned(vocabulary: Vocabulary, tokens: Iterable[bytes]) -> list[int]:
     """fastText excludes the query's own words from the answers."""
     indices = (vocabulary.word_index(vocabulary.key(token)) for token in tokens)
@@ -337,14 +163,6 @@ def _banned(vocabulary: Vocabulary, tokens: Iterable[bytes]) -> list[int]:
 
 def _print_predictions(out: BinaryIO, vocabulary: Vocabulary, results: list[tuple[str, float]]) -> None:
     out.write(b"".join(vocabulary.spelling(word) + b" %g\n" % score for word, score in results))
-
-
-def analogy_query(vectors: np.ndarray) -> np.ndarray:
-    """fastText's ``getAnalogies`` query: A/|A| - B/|B| + C/|C| (1e-8 added to each norm), in its arithmetic."""
-    query = np.zeros(vectors.shape[1], dtype=REAL)
-    for vector, norm, sign in zip(vectors, sequential_norms(vectors), (1.0, -1.0, 1.0)):
-        query += np.float32(sign / (float(norm) + 1e-8)) * vector
-    return query
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,105 +180,20 @@ def cmd_print_word_vectors(args: argparse.Namespace) -> int:
     return 0
 
 
-def sequential_sum(rows: np.ndarray) -> np.ndarray:
-    """Sum of ``rows`` added one after another in float32 (``cumsum`` is sequential; ``sum`` is pairwise)."""
-    if not len(rows):
-        return np.zeros(rows.shape[1], dtype=REAL)
-    return np.cumsum(rows, axis=0, dtype=REAL)[-1]
-
-
-def reciprocal(values: np.ndarray | float) -> np.ndarray:
-    """fastText's ``1.0 / x`` scale factors: computed in double, stored as float (``real``)."""
-    return (1.0 / np.asarray(values, dtype=np.float64)).astype(REAL)
-
-
-def sentence_vectors(vocabulary: Vocabulary, lines: Sequence[bytes]) -> np.ndarray:
-    """fastText's unsupervised ``getSentenceVector``: the mean of the unit word vectors of each line.
-
-    Words whose vector is zero are left out; an empty line gives zeros. No ``</s>`` is added.
-    The arithmetic is fastText's, so the printed values are the ones it prints.
-    """
-    tokens = [line.split() for line in lines]
-    vectors = vocabulary.vectors([token for words in tokens for token in words])
-    norms = sequential_norms(vectors)
-    used = norms > 0
-    vectors[used] *= reciprocal(norms[used])[:, None]
-    out = np.zeros((len(lines), vocabulary.wv.vector_size), dtype=REAL)
-    start = 0
-    for i, words in enumerate(tokens):
-        stop = start + len(words)
-        rows = vectors[start:stop][used[start:stop]]
-        if len(rows):
-            out[i] = sequential_sum(rows) * reciprocal(len(rows))
-        start = stop
-    return out
-
-
-class SupervisedLines:
-    """fastText's supervised ``getSentenceVector``: the mean input row over a line's words and word n-grams."""
-
-    def __init__(self, model: FastText):
-        from ._subwords import ft_hash
-
-        self.vocabulary = Vocabulary.from_model(model)
-        self.wv = model.wv
-        self.hash = ft_hash
-        self.word_ngrams = int(model.fb_args.word_ngrams)
-        self.bucket = int(model.fb_args.bucket)
-        self.nwords = len(self.wv.index_to_key)
-        table = self.wv.pruneidx
-        self.prune = None if table is None else {int(b): int(r) for b, r in np.asarray(table).reshape(-1, 2)}
-
-    def rows(self, line: bytes, ended: bool) -> list[int]:
-        """Input-matrix rows of one line, as fastText's ``Dictionary::getLine`` collects them."""
-        vocabulary, hasher = self.vocabulary, self.wv.hasher
-        tokens = line.replace(b"\0", b" ").split() + ([EOS] if ended else [])
-        rows: list[int] = []
-        hashes: list[int] = []
-        for token in tokens:
-            key = vocabulary.key(token)
-            wid = vocabulary.word_index(key)
-            if wid < 0 and (token.startswith(LABEL_PREFIX) or vocabulary.label_index(key) >= 0):
-                continue  # a label, not a word
-            rows.extend(hasher.subwords(token, wid).tolist())
-            hashes.append(self.hash(token))
-        rows.extend(self.ngram_rows(hashes))
-        return rows
-
-    def ngram_rows(self, hashes: list[int]) -> list[int]:
-        """Rows of the word n-grams: fastText keeps the hashes as int32, so they widen sign-extended."""
-        if self.word_ngrams <= 1 or self.bucket <= 0:
-            return []
-        widened = [(h - (1 << 32) if h >= 1 << 31 else h) & _MASK64 for h in hashes]
-        rows = []
-        for i, h in enumerate(widened):
-            for following in widened[i + 1:i + self.word_ngrams]:
-                h = (h * _WORD_NGRAM_PRIME + following) & _MASK64
-                bucket = h % self.bucket
-                if self.prune is None:
-                    rows.append(self.nwords + bucket)
-                elif bucket in self.prune:
-                    rows.append(self.nwords + self.prune[bucket])
-        return rows
-
-    def vector(self, line: bytes, ended: bool) -> np.ndarray:
-        rows = self.rows(line, ended)
-        if not rows:
-            return np.zeros(self.wv.vector_size, dtype=REAL)
-        return sequential_sum(input_rows(self.wv, rows)) * reciprocal(len(rows))
-
-
 def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:
     """One vector per line of standard input (the line itself is not printed, as in fastText)."""
+    from .predict import Predictor
+
     model = load_model(args.model)
-    supervised = SupervisedLines(model) if model.supervised else None
+    supervised = Predictor.from_model(model, quantized=getattr(model, "_quantized", None)) \
+        if model.supervised else None
     vocabulary = Vocabulary.from_model(model)
     out = sys.stdout.buffer
     for batch in line_batches(sys.stdin.buffer):
         if supervised is not None:
-            vectors = [supervised.vector(line, ended) for line, ended in batch]
+            vectors = supervised.line_vectors([line for line, _ in batch], ended=[ended for _, ended in batch])
         else:
-            vectors = sentence_vectors(vocabulary, [line for line, _ in batch])
+            vectors = sentence_vectors(vocabulary.vectors, [line for line, _ in batch], model.wv.vector_size)
         out.write(b"".join(format_values(vector) + b"\n" for vector in vectors))
         out.flush()
     return 0

@@ -68,9 +68,12 @@ def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | Non
         yield ByteSource(stream, name, None), None
 
 
-def _read(path, encoding: str, full_model: bool, mmap: str | None) -> tuple[FacebookModelFile, FastTextKeyedVectors]:
+def _read(path, encoding: str, full_model: bool, mmap: str | None,
+          dense: bool = True) -> tuple[FacebookModelFile, FastTextKeyedVectors]:
     """Parse ``path`` and build its keyed vectors; the vocabulary is built before the matrices
-    are read, so the dictionary's raw bytes are gone by the time gigabytes of rows arrive."""
+    are read, so the dictionary's raw bytes are gone by the time gigabytes of rows arrive.
+
+    With ``dense=False`` a quantised input matrix stays codes (``wv`` then has no rows yet)."""
     built = {}
 
     def build_vocabulary(version, args, fields) -> None:
@@ -87,10 +90,16 @@ def _read(path, encoding: str, full_model: bool, mmap: str | None) -> tuple[Face
             raise FacebookFormatError(src.name, "compressed data", src.offset,
                                       f"{type(err).__name__}: {err}") from err
     wv = built["wv"]
+    if dense or not isinstance(mf.input, QuantizedMatrix):
+        set_input_rows(wv, mf)
+    return mf, wv
+
+
+def set_input_rows(wv: FastTextKeyedVectors, mf: FacebookModelFile) -> None:
+    """Give ``wv`` the file's input matrix (dequantised if quantised)."""
     matrix = mf.dense_input()
     wv.vectors_vocab = matrix[:mf.nwords]
     wv.vectors_ngrams = matrix[mf.nwords:]
-    return mf, wv
 
 
 def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding: str) -> FastTextKeyedVectors:
@@ -163,6 +172,11 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
     FastText
     """
     mf, wv = _read(path, encoding, full_model=True, mmap=mmap)
+    return model_from_file(mf, wv, _source_name(path))
+
+
+def model_from_file(mf: FacebookModelFile, wv: FastTextKeyedVectors, name: str) -> FastText:
+    """The :class:`FastText` model of a parsed file whose keyed vectors hold the input rows."""
     args = mf.args
     loss = LOSSES[args.loss]
     model = FastText(
@@ -199,7 +213,7 @@ def load_facebook_model(path, encoding: str = "utf-8", *, mmap: str | None = Non
     if model.negative:
         model.make_cum_table()
     # the constructor's event showed an empty vocabulary; say what was loaded, as gensim's load() does
-    model.add_lifecycle_event("loaded", fname=_source_name(path), msg=f"loaded {model}")
+    model.add_lifecycle_event("loaded", fname=name, msg=f"loaded {model}")
     return model
 
 
@@ -239,6 +253,11 @@ def _model_output(model) -> np.ndarray:
     if output is None:
         raise ValueError(f"the model has no output matrix ({name}); fastText needs one in a .bin file")
     return output
+
+
+def _set_output(model, output: np.ndarray) -> None:
+    """Install ``output`` as the model's output matrix, where its loss keeps it."""
+    setattr(model, {"hs": "syn1", "ns": "syn1neg"}.get(_model_loss(model), "syn1out"), output)
 
 
 def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray):

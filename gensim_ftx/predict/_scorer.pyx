@@ -1,0 +1,603 @@
+# cython: language_level=3
+"""Bulk scoring of text lines by a fastText model, without the GIL.
+
+A line is read as fastText's supervised ``Dictionary::getLine`` reads it (its words' rows,
+their character n-grams, its word n-grams, ``</s>`` when the line ended with a newline; known
+labels kept apart as the gold answer), its hidden vector is the mean of those input rows, and
+the loss's own search (softmax, one-vs-all sigmoids, or the hierarchical-softmax tree walk)
+ranks the labels. The arithmetic is fastText's, in float32, so probabilities match its own to
+the bit. Matrices are dense float32 rows (possibly memory-mapped) or product-quantised codes,
+scored from the codes as fastText scores ``.ftz`` models.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.math cimport exp, expf, log
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
+from libc.string cimport memset
+from libcpp.vector cimport vector
+
+from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, word_subwords
+from gensim_ftx._vocab cimport KeyStore
+
+cnp.import_array()
+
+cdef extern from * nogil:
+    """
+    #include <algorithm>
+    #include <utility>
+    #include <vector>
+    typedef std::pair<float, int32_t> gftx_scored;
+    /* fastText ranks (log-probability, label) pairs in a heap whose front is the worst kept. */
+    static inline bool gftx_worse_first(const gftx_scored& a, const gftx_scored& b) {
+        return a.first > b.first;
+    }
+    static inline void gftx_keep_best(std::vector<gftx_scored>& heap, float score, int32_t id, size_t k) {
+        heap.push_back(gftx_scored(score, id));
+        std::push_heap(heap.begin(), heap.end(), gftx_worse_first);
+        if (heap.size() > k) {
+            std::pop_heap(heap.begin(), heap.end(), gftx_worse_first);
+            heap.pop_back();
+        }
+    }
+    static inline void gftx_rank(std::vector<gftx_scored>& heap) {
+        std::sort_heap(heap.begin(), heap.end(), gftx_worse_first);
+    }
+    """
+    cdef cppclass scored "gftx_scored":
+        float first
+        int32_t second
+    void keep_best "gftx_keep_best"(vector[scored]& heap, float score, int32_t id, size_t k)
+    void rank "gftx_rank"(vector[scored]& heap)
+
+cdef enum:
+    KSUB = 256                    # centroids per sub-quantiser
+    MAX_SIGMOID = 8
+    SIGMOID_TABLE_SIZE = 512
+cdef uint64_t WORD_NGRAM_PRIME = 116049371  # Dictionary::addWordNgrams
+
+LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
+cdef enum:
+    LOSS_HS = 1
+    LOSS_NS = 2
+    LOSS_SOFTMAX = 3
+    LOSS_OVA = 4
+
+cdef float SIGMOID[513]
+cdef int _i
+cdef float _x
+for _i in range(SIGMOID_TABLE_SIZE + 1):
+    _x = <float>(_i * 2 * MAX_SIGMOID) / SIGMOID_TABLE_SIZE - MAX_SIGMOID
+    SIGMOID[_i] = <float>(1.0 / (1.0 + <double>expf(-_x)))
+
+
+cdef inline float table_sigmoid(float x) noexcept nogil:
+    if x < -MAX_SIGMOID:
+        return 0.0
+    if x > MAX_SIGMOID:
+        return 1.0
+    return SIGMOID[<int64_t>((x + MAX_SIGMOID) * SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2)]
+
+
+cdef inline float std_log(float x) noexcept nogil:
+    # fastText adds 1e-5 in double precision and keeps the log as float
+    return <float>log(<double>x + 1e-5)
+
+
+cdef inline bint is_space(unsigned char c) noexcept nogil:
+    return c == b' ' or c == b'\n' or c == b'\r' or c == b'\t' or c == b'\v' or c == b'\f' or c == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# matrices
+
+cdef struct Rows:
+    int dim
+    int64_t nrows
+    const float* dense        # rows [0, split) (NULL when quantised)
+    const float* dense_tail   # rows [split, nrows)
+    int64_t split
+    const uint8_t* codes      # product quantisation: nsubq codes a row
+    const float* centroids
+    int nsubq
+    int dsub
+    int lastdsub
+    const uint8_t* norm_codes  # NULL unless norms are quantised too
+    const float* norm_centroids
+
+
+cdef inline const float* dense_row(const Rows* m, int64_t i) noexcept nogil:
+    if i < m.split:
+        return m.dense + i * m.dim
+    return m.dense_tail + (i - m.split) * m.dim
+
+
+cdef inline const float* centroid(const Rows* m, int sub, uint8_t code) noexcept nogil:
+    if sub == m.nsubq - 1:
+        return m.centroids + sub * KSUB * m.dsub + code * m.lastdsub
+    return m.centroids + (sub * KSUB + code) * m.dsub
+
+
+cdef void add_row(const Rows* m, int64_t i, float* x) noexcept nogil:
+    """``x += row i`` (fastText's ``addRowToVector``; quantised rows decoded on the fly)."""
+    cdef int j, sub, width
+    cdef const float* row
+    cdef const float* c
+    cdef const uint8_t* code
+    cdef float alpha = 1.0
+    if m.codes == NULL:
+        row = dense_row(m, i)
+        for j in range(m.dim):
+            x[j] += row[j]
+        return
+    if m.norm_codes != NULL:
+        alpha = m.norm_centroids[m.norm_codes[i]]
+    code = m.codes + i * m.nsubq
+    for sub in range(m.nsubq):
+        c = centroid(m, sub, code[sub])
+        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
+        for j in range(width):
+            x[sub * m.dsub + j] += alpha * c[j]
+
+
+cdef float dot_row(const Rows* m, const float* x, int64_t i) noexcept nogil:
+    """Row i times ``x``, summed in order in float32 as fastText's ``dotRow``/``mulcode``."""
+    cdef int j, sub, width
+    cdef float total = 0.0, alpha = 1.0
+    cdef const float* row
+    cdef const float* c
+    cdef const uint8_t* code
+    if m.codes == NULL:
+        row = dense_row(m, i)
+        for j in range(m.dim):
+            total += row[j] * x[j]
+        return total
+    code = m.codes + i * m.nsubq
+    for sub in range(m.nsubq):
+        c = centroid(m, sub, code[sub])
+        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
+        for j in range(width):
+            total += x[sub * m.dsub + j] * c[j]
+    if m.norm_codes != NULL:
+        alpha = m.norm_centroids[m.norm_codes[i]]
+    return total * alpha
+
+
+cdef class MatrixRows:
+    """A fastText matrix as the scorer reads it; keeps the arrays it points into alive.
+
+    Build with :meth:`dense` (one array, or gensim's word rows and n-gram rows as two) or
+    :meth:`quantized` (a :class:`gensim_ftx.io.quant.QuantizedMatrix`).
+    """
+    cdef Rows rows
+    cdef readonly object keep
+
+    @staticmethod
+    def dense(head, tail=None) -> MatrixRows:
+        cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
+        cdef const float[:, ::1] a = np.ascontiguousarray(head, dtype=np.float32)
+        cdef const float[:, ::1] b
+        memset(&self.rows, 0, sizeof(Rows))
+        self.rows.dim = a.shape[1]
+        self.rows.split = a.shape[0]
+        self.rows.nrows = a.shape[0]
+        if a.shape[0]:
+            self.rows.dense = &a[0, 0]
+        keep = [a]
+        if tail is not None and len(tail):
+            b = np.ascontiguousarray(tail, dtype=np.float32)
+            if b.shape[1] != a.shape[1]:
+                raise ValueError(f"matrix parts differ in width: {a.shape[1]} and {b.shape[1]}")
+            self.rows.dense_tail = &b[0, 0]
+            self.rows.nrows += b.shape[0]
+            keep.append(b)
+        self.keep = keep
+        return self
+
+    @staticmethod
+    def quantized(matrix) -> MatrixRows:
+        cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
+        cdef const uint8_t[::1] codes = np.ascontiguousarray(matrix.codes, dtype=np.uint8)
+        cdef const float[::1] centroids = np.ascontiguousarray(matrix.pq.centroids, dtype=np.float32)
+        cdef const uint8_t[::1] norm_codes
+        cdef const float[::1] norm_centroids
+        memset(&self.rows, 0, sizeof(Rows))
+        self.rows.dim = matrix.n
+        self.rows.nrows = matrix.m
+        self.rows.codes = &codes[0] if codes.shape[0] else NULL
+        self.rows.centroids = &centroids[0]
+        self.rows.nsubq = matrix.pq.nsubq
+        self.rows.dsub = matrix.pq.dsub
+        self.rows.lastdsub = matrix.pq.lastdsub
+        self.keep = [codes, centroids]
+        if matrix.qnorm:
+            norm_codes = np.ascontiguousarray(matrix.norm_codes, dtype=np.uint8)
+            norm_centroids = np.ascontiguousarray(matrix.npq.centroids, dtype=np.float32)
+            self.rows.norm_codes = &norm_codes[0] if norm_codes.shape[0] else NULL
+            self.rows.norm_centroids = &norm_centroids[0]
+            self.keep += [norm_codes, norm_centroids]
+        return self
+
+    @property
+    def shape(self) -> tuple:
+        return (self.rows.nrows, self.rows.dim)
+
+    @property
+    def quantised(self) -> bool:
+        return self.rows.codes != NULL
+
+
+# ---------------------------------------------------------------------------------------------
+# the scorer
+
+cdef struct LineBuffers:
+    vector[int32_t] rows        # input rows of the line
+    vector[int32_t] gold        # known labels of the line
+    vector[int32_t] hashes      # fastText keeps word hashes as int32
+    vector[unsigned char] scratch
+    vector[float] hidden
+    vector[float] output
+    vector[scored] heap
+
+
+cdef class Scorer:
+    """Reads lines into input rows and ranks a model's labels for them.
+
+    Parameters
+    ----------
+    words : KeyStore
+        The dictionary's words (ids ``0..nwords-1``).
+    labels : KeyStore
+        The labels (ids ``0..nlabels-1``); empty for an unsupervised model.
+    nwords : int
+        Number of words (rows of the input matrix before the n-gram buckets).
+    hasher : SubwordHasher
+        Character n-grams of words (its pruning table is fastText's ``pruneidx``).
+    word_ngrams, bucket : int
+        fastText's ``wordNgrams`` and ``bucket`` (word n-grams hash into the same buckets).
+    input, output : MatrixRows
+        The model's matrices; ``output`` may be None (no prediction then).
+    loss : {'softmax', 'ns', 'hs', 'ova'}
+    tree_left, tree_right : int32 arrays
+        Hierarchical softmax: the children of each of the ``2 * nlabels - 1`` tree nodes.
+    label_prefix : bytes
+        Out-of-dictionary tokens starting with it are labels, not words.
+    subword_indptr, subword_ids : arrays, optional
+        Precomputed subwords of the dictionary's words (as fastText precomputes them).
+    """
+    cdef KeyStore words
+    cdef KeyStore labels
+    cdef int32_t nwords
+    cdef int32_t nlabels
+    cdef SubwordSpec spec
+    cdef SubwordHasher hasher
+    cdef int word_ngrams
+    cdef uint64_t bucket
+    cdef MatrixRows input_rows
+    cdef MatrixRows output_rows
+    cdef int loss
+    cdef const int32_t* left
+    cdef const int32_t* right
+    cdef const int64_t* sub_indptr
+    cdef const int32_t* sub_ids
+    cdef bytes prefix
+    cdef const unsigned char* prefix_ptr
+    cdef Py_ssize_t prefix_len
+    cdef object keep
+
+    def __cinit__(self, KeyStore words not None, KeyStore labels not None, int32_t nwords,
+                  SubwordHasher hasher not None, int word_ngrams, long long bucket,
+                  MatrixRows input not None, MatrixRows output, str loss, tree_left=None, tree_right=None,
+                  bytes label_prefix=b"__label__", subword_indptr=None, subword_ids=None):
+        cdef const int32_t[::1] left, right, ids
+        cdef const int64_t[::1] indptr
+        if loss not in LOSS_CODES:
+            raise ValueError(f"unknown loss {loss!r}")
+        self.words = words
+        self.labels = labels
+        self.nwords = nwords
+        self.nlabels = labels.size()
+        self.hasher = hasher
+        self.spec = hasher.spec
+        self.word_ngrams = word_ngrams
+        self.bucket = <uint64_t>max(bucket, 0)
+        self.input_rows = input
+        self.output_rows = output
+        self.loss = LOSS_CODES[loss]
+        self.prefix = label_prefix
+        self.prefix_ptr = <const unsigned char*>(<char*>self.prefix)
+        self.prefix_len = len(label_prefix)
+        self.keep = []
+        if output is not None and output.rows.dim != input.rows.dim:
+            raise ValueError(f"input rows have {input.rows.dim} columns, output rows {output.rows.dim}")
+        if self.loss == LOSS_HS and output is not None:
+            left = np.ascontiguousarray(tree_left, dtype=np.int32)
+            right = np.ascontiguousarray(tree_right, dtype=np.int32)
+            if left.shape[0] != 2 * self.nlabels - 1 or right.shape[0] != left.shape[0]:
+                raise ValueError(f"a tree over {self.nlabels} labels has {2 * self.nlabels - 1} nodes")
+            self.left = &left[0]
+            self.right = &right[0]
+            self.keep += [left, right]
+        if subword_indptr is not None:
+            indptr = np.ascontiguousarray(subword_indptr, dtype=np.int64)
+            ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
+            if indptr.shape[0] != nwords + 1:
+                raise ValueError(f"subword table covers {indptr.shape[0] - 1} words, not {nwords}")
+            self.sub_indptr = &indptr[0]
+            self.sub_ids = &ids[0] if ids.shape[0] else NULL
+            self.keep += [indptr, ids]
+
+    @property
+    def dim(self) -> int:
+        return self.input_rows.rows.dim
+
+    # -- reading a line --------------------------------------------------------------------
+
+    cdef void push_ngram(self, uint64_t h, vector[int32_t]& rows) noexcept nogil:
+        """fastText's ``pushHash``: a word n-gram bucket, through the pruning table if any."""
+        cdef int32_t bucket_id = <int32_t>(h % self.bucket)
+        cdef int64_t lo = 0, hi, mid
+        if self.spec.prune_size == 0 or bucket_id < 0:
+            return
+        if self.spec.prune_size > 0:
+            hi = self.spec.prune_size
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if self.spec.prune_keys[mid] < bucket_id:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo == self.spec.prune_size or self.spec.prune_keys[lo] != bucket_id:
+                return
+            bucket_id = self.spec.prune_vals[lo]
+        rows.push_back(self.nwords + bucket_id)
+
+    cdef void add_token(self, const unsigned char* tok, Py_ssize_t n, LineBuffers* b) noexcept nogil:
+        cdef int64_t wid = self.words.find(tok, n), lid, k
+        if wid < 0:
+            lid = self.labels.find(tok, n)
+            if lid >= 0:
+                b.gold.push_back(<int32_t>lid)
+                return
+            if self.prefix_at(tok, n):
+                return  # an unknown label: neither a word nor a gold answer
+        if wid >= 0 and self.sub_indptr != NULL:
+            for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
+                b.rows.push_back(self.sub_ids[k])
+        else:
+            word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
+        b.hashes.push_back(<int32_t>fnv1a_hash(tok, n))
+
+    cdef bint prefix_at(self, const unsigned char* tok, Py_ssize_t n) noexcept nogil:
+        cdef Py_ssize_t i
+        if n < self.prefix_len:
+            return False
+        for i in range(self.prefix_len):
+            if tok[i] != self.prefix_ptr[i]:
+                return False
+        return True
+
+    cdef void read_line(self, const unsigned char* s, Py_ssize_t n, bint ended, LineBuffers* b) noexcept nogil:
+        """``Dictionary::getLine`` (supervised form) over ``s[:n]``; ``ended``: a newline followed."""
+        cdef Py_ssize_t i = 0, start
+        cdef size_t a, c
+        cdef uint64_t h
+        b.rows.clear()
+        b.gold.clear()
+        b.hashes.clear()
+        while i < n:
+            while i < n and is_space(s[i]):
+                i += 1
+            start = i
+            while i < n and not is_space(s[i]):
+                i += 1
+            if i > start:
+                self.add_token(s + start, i - start, b)
+        if ended:
+            self.add_token(<const unsigned char*>b"</s>", 4, b)
+        if self.word_ngrams > 1 and self.bucket > 0:
+            for a in range(b.hashes.size()):
+                h = <uint64_t><int64_t>b.hashes[a]
+                c = a + 1
+                while c < b.hashes.size() and c < a + <size_t>self.word_ngrams:
+                    h = h * WORD_NGRAM_PRIME + <uint64_t><int64_t>b.hashes[c]
+                    self.push_ngram(h, b.rows)
+                    c += 1
+
+    cdef void mean_rows(self, const int32_t* rows, size_t count, float* out) noexcept nogil:
+        """``computeHidden``: the rows summed in order, then scaled by ``float(1.0 / count)``."""
+        cdef int dim = self.input_rows.rows.dim, j
+        cdef size_t r
+        cdef float scale
+        memset(out, 0, dim * sizeof(float))
+        for r in range(count):
+            add_row(&self.input_rows.rows, rows[r], out)
+        if count:
+            scale = <float>(1.0 / <double>count)
+            for j in range(dim):
+                out[j] *= scale
+
+    # -- ranking labels --------------------------------------------------------------------
+
+    cdef void tree_walk(self, size_t k, float threshold, int32_t node, float score, LineBuffers* b) noexcept nogil:
+        cdef float f
+        if score < std_log(threshold):
+            return
+        if b.heap.size() == k and score < b.heap[0].first:
+            return
+        if self.left[node] == -1 and self.right[node] == -1:
+            keep_best(b.heap, score, node, k)
+            return
+        f = dot_row(&self.output_rows.rows, b.hidden.data(), node - self.nlabels)
+        f = <float>(1.0 / <float>(1 + expf(-f)))
+        self.tree_walk(k, threshold, self.left[node], score + std_log(<float>(1.0 - <double>f)), b)
+        self.tree_walk(k, threshold, self.right[node], score + std_log(f), b)
+
+    cdef void rank_labels(self, size_t k, float threshold, LineBuffers* b) noexcept nogil:
+        """Fill ``b.heap`` with the best ``k`` (log-probability, label) pairs, best first."""
+        cdef const Rows* out = &self.output_rows.rows
+        cdef int32_t i, osz = self.nlabels
+        cdef float top, z = 0.0, logp
+        b.heap.clear()
+        if self.loss == LOSS_HS:
+            self.tree_walk(k, threshold, 2 * osz - 2, 0.0, b)
+        else:
+            b.output.resize(osz)
+            for i in range(osz):
+                b.output[i] = dot_row(out, b.hidden.data(), i)
+            if self.loss == LOSS_SOFTMAX:
+                top = b.output[0]
+                for i in range(osz):
+                    top = max(b.output[i], top)
+                for i in range(osz):
+                    b.output[i] = <float>exp(<double>(b.output[i] - top))
+                    z += b.output[i]
+                for i in range(osz):
+                    b.output[i] /= z
+            else:
+                for i in range(osz):
+                    b.output[i] = table_sigmoid(b.output[i])
+            for i in range(osz):
+                if b.output[i] < threshold:
+                    continue
+                logp = std_log(b.output[i])
+                if b.heap.size() == k and logp < b.heap[0].first:
+                    continue
+                keep_best(b.heap, logp, i, k)
+        rank(b.heap)
+
+    cdef int predict_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
+                           const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, size_t k, float threshold,
+                           int32_t* labels, float* scores, int32_t* counts, int32_t* gold_counts,
+                           vector[int32_t]* gold) noexcept nogil:
+        """Lines ``lo..hi`` of a packed batch: best ``k`` labels and fastText's ``exp(log p)`` each."""
+        cdef LineBuffers b
+        cdef Py_ssize_t line
+        cdef size_t r
+        b.hidden.resize(self.input_rows.rows.dim)
+        b.heap.reserve(k + 1)
+        for line in range(lo, hi):
+            self.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b)
+            if gold_counts != NULL:
+                gold_counts[line] = <int32_t>b.gold.size()
+                for r in range(b.gold.size()):
+                    gold.push_back(b.gold[r])
+            counts[line] = -1  # no input row: fastText makes no prediction (and its test skips the line)
+            if b.rows.size() == 0:
+                continue
+            self.mean_rows(b.rows.data(), b.rows.size(), b.hidden.data())
+            self.rank_labels(k, threshold, &b)
+            for r in range(b.heap.size()):
+                labels[line * k + r] = b.heap[r].second
+                scores[line * k + r] = expf(b.heap[r].first)
+            counts[line] = <int32_t>b.heap.size()
+        return 0
+
+    def predict(self, data, starts, ends, ended, Py_ssize_t lo, Py_ssize_t hi, int k, float threshold,
+                labels, scores, counts, bint want_gold=False):
+        """Rank labels for lines ``lo..hi`` of a packed batch (see :func:`pack_lines`), GIL released.
+
+        Writes rows ``lo..hi`` of ``labels`` (int32, ``(n, k)``), ``scores`` (float32) and
+        ``counts`` (int32, how many labels each line got; -1 for a line without any input
+        row). With ``want_gold`` returns
+        ``(gold_counts[lo:hi], gold_ids)``: the known labels each line carries.
+        """
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+        cdef const unsigned char[::1] d = data
+        cdef const int64_t[::1] s = starts, e = ends
+        cdef const uint8_t[::1] f = ended
+        cdef int32_t[:, ::1] lab = labels
+        cdef float[:, ::1] sc = scores
+        cdef int32_t[::1] cnt = counts
+        cdef int32_t[::1] gcnt
+        cdef int32_t* gptr = NULL
+        cdef vector[int32_t] gold
+        cdef const unsigned char* dptr = &d[0] if d.shape[0] else <const unsigned char*>b""
+        if want_gold:
+            gcnt = np.zeros(s.shape[0], dtype=np.int32)
+            gptr = &gcnt[0] if gcnt.shape[0] else NULL
+        if hi > lo:
+            with nogil:
+                self.predict_range(dptr, &s[0], &e[0], &f[0], lo, hi, k, threshold,
+                                   &lab[0, 0], &sc[0, 0], &cnt[0], gptr, &gold)
+        if not want_gold:
+            return None
+        ids = np.empty(gold.size(), dtype=np.int32)
+        cdef Py_ssize_t g
+        for g in range(<Py_ssize_t>gold.size()):
+            ids[g] = gold[g]
+        return np.asarray(gcnt)[lo:hi], ids
+
+    cdef int vectors_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
+                           const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, bint as_words,
+                           float* out) noexcept nogil:
+        cdef LineBuffers b
+        cdef Py_ssize_t line
+        cdef int dim = self.input_rows.rows.dim
+        for line in range(lo, hi):
+            if as_words:
+                b.rows.clear()
+                word_subwords(&self.spec, data + starts[line], ends[line] - starts[line],
+                              <int32_t>self.words.find(data + starts[line], ends[line] - starts[line]),
+                              b.scratch, b.rows)
+            else:
+                self.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b)
+            self.mean_rows(b.rows.data(), b.rows.size(), out + line * dim)
+        return 0
+
+    def vectors(self, data, starts, ends, ended, Py_ssize_t lo, Py_ssize_t hi, out, bint as_words=False):
+        """Rows ``lo..hi`` of ``out`` (float32, ``(n, dim)``): the mean input row of each line
+        (fastText's supervised sentence vector) or, with ``as_words``, of each word's subwords
+        (``getWordVector``, computed from codes for quantised models). GIL released."""
+        cdef const unsigned char[::1] d = data
+        cdef const int64_t[::1] s = starts, e = ends
+        cdef const uint8_t[::1] f = ended
+        cdef float[:, ::1] o = out
+        cdef const unsigned char* dptr = &d[0] if d.shape[0] else <const unsigned char*>b""
+        if hi > lo:
+            with nogil:
+                self.vectors_range(dptr, &s[0], &e[0], &f[0], lo, hi, as_words, &o[0, 0])
+
+    def line_rows(self, bytes line, bint ended=True) -> tuple:
+        """``(input rows, known label ids)`` of one line, as fastText's ``getLine`` gives them."""
+        cdef LineBuffers b
+        self.read_line(<const unsigned char*>(<char*>line), len(line), ended, &b)
+        rows = [b.rows[i] for i in range(b.rows.size())]
+        return rows, [b.gold[i] for i in range(b.gold.size())]
+
+
+def pack_lines(lines) -> tuple:
+    """``(data, starts, ends)``: a list of bytes packed into one buffer with each line's span."""
+    sizes = np.fromiter((len(x) for x in lines), dtype=np.int64, count=len(lines))
+    ends = np.cumsum(sizes, dtype=np.int64)
+    starts = ends - sizes
+    return b"".join(lines), starts, ends
+
+
+def split_lines(bytes data) -> tuple:
+    """``(starts, ends, ended)`` of the lines of a buffer (a last line without newline included,
+    marked not ended), as fastText's reader meets them."""
+    cdef const unsigned char* p = data
+    cdef Py_ssize_t n = len(data), i, start = 0
+    cdef vector[int64_t] s, e
+    cdef vector[uint8_t] f
+    for i in range(n):
+        if p[i] == b'\n':
+            s.push_back(start)
+            e.push_back(i)
+            f.push_back(1)
+            start = i + 1
+    if start < n:
+        s.push_back(start)
+        e.push_back(n)
+        f.push_back(0)
+    count = s.size()
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    ended = np.empty(count, dtype=np.uint8)
+    for i in range(<Py_ssize_t>count):
+        starts[i] = s[i]
+        ends[i] = e[i]
+        ended[i] = f[i]
+    return starts, ends, ended

@@ -1,0 +1,359 @@
+"""Bulk prediction with a fastText model: the Python edge of :mod:`gensim_ftx.predict._scorer`.
+
+:class:`Predictor` takes a model's dictionary and matrices (from a gensim_ftx ``FastText`` or
+straight from a parsed ``.bin``/``.ftz`` file, quantised codes kept as codes), encodes a batch
+of texts once, and scores it on several threads, each running without the GIL.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._subwords import SubwordHasher
+from .._vocab import KeyStore
+from ..io.quant import QuantizedMatrix
+from ..vocab import compact_store
+from ._scorer import MatrixRows, Scorer, pack_lines, split_lines
+
+EOS = "</s>"
+LABEL_PREFIX = "__label__"
+_LINES_PER_TASK = 256  # lines a thread scores between looks at the queue
+_READ_CHUNK = 1 << 24
+
+
+def build_tree(counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Children ``(left, right)`` of the ``2n - 1`` nodes of fastText's hierarchical-softmax tree.
+
+    The tree is the Huffman tree fastText builds over ``counts`` (sorted by decreasing count,
+    as a dictionary's labels are): leaves ``0..n-1``, inner nodes from ``n`` on, root last.
+    """
+    n = len(counts)
+    size = max(2 * n - 1, 0)
+    node_count = [int(c) for c in counts] + [10**15] * (size - n)
+    left = np.full(size, -1, dtype=np.int32)
+    right = np.full(size, -1, dtype=np.int32)
+    leaf, inner = n - 1, n
+    for i in range(n, size):
+        pair = []
+        for _ in range(2):
+            if leaf >= 0 and node_count[leaf] < node_count[inner]:
+                pair.append(leaf)
+                leaf -= 1
+            else:
+                pair.append(inner)
+                inner += 1
+        left[i], right[i] = pair
+        node_count[i] = node_count[pair[0]] + node_count[pair[1]]
+    return left, right
+
+
+@dataclass
+class Batch:
+    """Texts packed into one buffer: ``data[starts[i]:ends[i]]`` is text i."""
+
+    data: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    ended: np.ndarray  # 1 where fastText would see a newline after the text
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @classmethod
+    def from_texts(cls, texts: Sequence, *, ended: bool | Sequence[bool] = True) -> Batch:
+        """Texts (``str``, UTF-8 encoded, or ``bytes``); ``ended``: whether each is followed by a newline."""
+        encoded = [_encode(text, i) for i, text in enumerate(texts)]
+        data, starts, ends = pack_lines(encoded)
+        flags = np.full(len(encoded), int(ended), dtype=np.uint8) if isinstance(ended, bool) else \
+            np.asarray(ended, dtype=np.uint8)
+        return cls(data, starts, ends, flags)
+
+    @classmethod
+    def from_buffer(cls, data: bytes) -> Batch:
+        """The lines of a file's bytes, as fastText's reader meets them."""
+        return cls(data, *split_lines(data))
+
+
+def _encode(text, index: int) -> bytes:
+    if isinstance(text, str):
+        return text.encode("utf-8")
+    if isinstance(text, bytes | bytearray | memoryview):
+        return bytes(text)
+    raise TypeError(f"text {index} is {type(text).__name__}, expected str")
+
+
+def _threads(threads: int | None) -> int:
+    if threads is None:
+        return 1
+    if threads < 1:
+        raise ValueError(f"threads must be >= 1, got {threads}")
+    return threads
+
+
+class Predictor:
+    """Scores texts with a fastText model's dictionary and matrices.
+
+    Parameters
+    ----------
+    words : KeyStore
+        The dictionary's words.
+    labels : list of str
+        The labels (output rows of a supervised model), most frequent first.
+    label_counts : sequence of int
+        Their counts (the hierarchical-softmax tree is built from them).
+    hasher : SubwordHasher
+        Character n-grams and pruning table of the model.
+    input, output : MatrixRows
+    loss : {'softmax', 'ns', 'hs', 'ova'}
+    word_ngrams, bucket : int
+    subword_indptr, subword_ids : arrays, optional
+        The words' precomputed subwords.
+    label_prefix : str
+    """
+
+    def __init__(self, words: KeyStore, labels: Sequence[str], label_counts: Sequence[int], hasher: SubwordHasher,
+                 input: MatrixRows, output: MatrixRows | None, loss: str, word_ngrams: int, bucket: int, *,
+                 subword_indptr=None, subword_ids=None, label_prefix: str = LABEL_PREFIX):
+        self.labels = list(labels)
+        self.label_store = KeyStore.from_keys(self.labels)
+        self.loss = loss
+        left = right = None
+        if loss == "hs" and output is not None and self.labels:
+            left, right = build_tree(label_counts)
+        self.scorer = Scorer(words, self.label_store, len(words), hasher, int(word_ngrams), int(bucket), input,
+                             output, loss, left, right, label_prefix.encode("utf-8"), subword_indptr, subword_ids)
+        self.dim = self.scorer.dim
+
+    # -- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_parts(cls, wv, labels: Sequence[str], label_counts: Sequence[int], args, loss: str, input_matrix,
+                   output_matrix, *, label_prefix: str = LABEL_PREFIX) -> Predictor:
+        """A predictor over a model's pieces.
+
+        Parameters
+        ----------
+        wv : FastTextKeyedVectors
+            The words and n-gram settings (its rows are not read unless ``input_matrix`` is None).
+        labels, label_counts
+            The labels and their counts (empty for an unsupervised model).
+        args : FacebookArgs
+            ``word_ngrams`` and ``bucket`` (word n-grams hash into the n-gram buckets).
+        loss : {'softmax', 'ns', 'hs', 'ova'}
+        input_matrix : QuantizedMatrix or None
+            Quantised input rows, scored from their codes; None: ``wv``'s dense rows.
+        output_matrix : ndarray, QuantizedMatrix or None
+        """
+        nwords = len(wv.index_to_key)
+        if isinstance(input_matrix, QuantizedMatrix):
+            input_rows = MatrixRows.quantized(input_matrix)
+        else:
+            input_rows = MatrixRows.dense(wv.vectors_vocab[:nwords], wv.vectors_ngrams)
+        if isinstance(output_matrix, QuantizedMatrix):
+            output_rows = MatrixRows.quantized(output_matrix)
+        else:
+            output_rows = MatrixRows.dense(output_matrix) if output_matrix is not None else None
+        labels = list(labels)
+        counts = np.asarray(label_counts if labels else [], dtype=np.int64).tolist()
+        word_ngrams = int(getattr(args, "word_ngrams", 1) or 1)
+        bucket = int(getattr(args, "bucket", wv.bucket))
+        # A classifier's lines repeat its few words: fastText precomputes their subwords, and so do
+        # we. Word vectors of a large unsupervised model are hashed as they are asked for.
+        indptr = ids = None
+        if labels:
+            # (computed here: a quantised model's keyed vectors have no rows to size their own table)
+            indptr, ids = wv._compute_csr(nwords)
+        return cls(_word_store(wv), labels, counts, wv.hasher, input_rows, output_rows, loss, word_ngrams, bucket,
+                   subword_indptr=indptr, subword_ids=ids, label_prefix=label_prefix)
+
+    @classmethod
+    def from_model(cls, model, *, quantized: dict | None = None) -> Predictor:
+        """A predictor over a gensim_ftx ``FastText`` (trained, or loaded from a fastText file).
+
+        ``quantized`` (``{'input': QuantizedMatrix, 'output': ...}``, as a loaded ``.ftz`` keeps
+        it in ``model._quantized``) scores from codes instead of the model's dense matrices.
+        """
+        quantized = quantized or {}
+        output = quantized.get("output")
+        if output is None:
+            output = _output_matrix(model)
+        labels = list(getattr(model, "labels", None) or ())
+        return cls.from_parts(model.wv, labels, getattr(model, "label_counts", None) if labels else [],
+                              getattr(model, "fb_args", None), getattr(model, "loss", "ns") or "ns",
+                              quantized.get("input"), output,
+                              label_prefix=getattr(model, "label_prefix", LABEL_PREFIX))
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def _run(self, count: int, threads: int, job) -> None:
+        if threads == 1 or count <= _LINES_PER_TASK:
+            job(0, count)
+            return
+        bounds = list(range(0, count, _LINES_PER_TASK)) + [count]
+        with ThreadPoolExecutor(min(threads, len(bounds) - 1)) as pool:
+            for future in [pool.submit(job, a, b) for a, b in zip(bounds[:-1], bounds[1:])]:
+                future.result()
+
+    def predict_batch(self, batch: Batch, k: int = 1, threshold: float = 0.0, *, threads: int | None = None,
+                      want_gold: bool = False):
+        """Best ``k`` labels of each text of ``batch``.
+
+        Returns
+        -------
+        labels : int32 ndarray ``(n, k)``
+            Label indices, best first; -1 past ``counts[i]``.
+        probs : float32 ndarray ``(n, k)``
+            Their probabilities as fastText reports them (``exp(log(p + 1e-5))``); 0 past ``counts[i]``.
+        counts : int32 ndarray ``(n,)``
+        gold_sizes, gold_ids : int32 ndarrays, only with ``want_gold``
+            How many known labels each text carries, and those labels, text after text. Counts
+            are then -1 for texts without any input row (fastText does not score them).
+        """
+        n = len(batch)
+        if k == -1:
+            k = len(self.labels)
+        elif k <= 0:
+            raise ValueError("k needs to be 1 or higher!")
+        labels = np.full((n, k), -1, dtype=np.int32)
+        probs = np.zeros((n, k), dtype=np.float32)
+        counts = np.zeros(n, dtype=np.int32)
+        gold_parts: dict[int, tuple] = {}
+
+        def job(lo: int, hi: int) -> None:
+            result = self.scorer.predict(batch.data, batch.starts, batch.ends, batch.ended, lo, hi, k,
+                                         threshold, labels, probs, counts, want_gold)
+            if want_gold:
+                gold_parts[lo] = result
+
+        if n and k:
+            self._run(n, _threads(threads), job)
+        if not want_gold:
+            np.maximum(counts, 0, out=counts)
+            return labels, probs, counts
+        parts = [gold_parts[lo] for lo in sorted(gold_parts)]
+        sizes = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int32)
+        ids = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int32)
+        return labels, probs, counts, sizes, ids
+
+    def predict(self, texts: Sequence, k: int = 1, threshold: float = 0.0, *, threads: int | None = None):
+        """:meth:`predict_batch` over texts (``str``; each is one line followed by a newline)."""
+        return self.predict_batch(Batch.from_texts(texts), k, threshold, threads=threads)
+
+    def line_vectors(self, texts: Sequence, *, ended: bool | Sequence[bool] = True,
+                     threads: int | None = None) -> np.ndarray:
+        """fastText's supervised sentence vectors: the mean input row of each line (with ``</s>``
+        where a newline ended it), zeros for a line without rows."""
+        batch = Batch.from_texts(texts, ended=ended)
+        out = np.zeros((len(batch), self.dim), dtype=np.float32)
+        self._run(len(batch), _threads(threads),
+                  lambda lo, hi: self.scorer.vectors(batch.data, batch.starts, batch.ends, batch.ended, lo, hi, out))
+        return out
+
+    def word_vectors(self, words: Sequence, *, threads: int | None = None) -> np.ndarray:
+        """``getWordVector`` of each word: the mean of its subword rows (zeros if it has none)."""
+        batch = Batch.from_texts(words, ended=False)
+        out = np.zeros((len(batch), self.dim), dtype=np.float32)
+        self._run(len(batch), _threads(threads),
+                  lambda lo, hi: self.scorer.vectors(batch.data, batch.starts, batch.ends, batch.ended, lo, hi,
+                                                     out, True))
+        return out
+
+    def line(self, text: str) -> tuple[list[int], list[int]]:
+        """Input rows and known label indices of one line (a newline after it)."""
+        return self.scorer.line_rows(text.encode("utf-8"), True)
+
+    def test_file(self, path: str, k: int = 1, threshold: float = 0.0, *, threads: int | None = None) -> Meter:
+        """fastText's ``test``: predict every line of ``path`` that has a known label and a word."""
+        if not os.path.isfile(path):
+            raise ValueError("Test file cannot be opened!")
+        meter = Meter(len(self.labels))
+        with open(path, "rb") as stream:
+            for data in _line_chunks(stream):
+                batch = Batch.from_buffer(data)
+                labels, _, counts, sizes, ids = self.predict_batch(batch, k, threshold, threads=threads,
+                                                                   want_gold=True)
+                meter.add(labels, counts, sizes, ids)
+        return meter
+
+
+def _line_chunks(stream) -> list:
+    """The file in chunks of whole lines (a chunk ends after a newline, or at end of file)."""
+    rest = b""
+    while True:
+        block = stream.read(_READ_CHUNK)
+        if not block:
+            if rest:
+                yield rest
+            return
+        block = rest + block
+        cut = block.rfind(b"\n") + 1
+        if cut == 0:
+            rest = block
+            continue
+        yield block[:cut]
+        rest = block[cut:]
+
+
+class Meter:
+    """fastText's ``Meter``: precision and recall of predictions against the gold labels."""
+
+    def __init__(self, nlabels: int):
+        self.nexamples = 0
+        self.gold = np.zeros(nlabels, dtype=np.int64)
+        self.predicted = np.zeros(nlabels, dtype=np.int64)
+        self.predicted_gold = np.zeros(nlabels, dtype=np.int64)
+
+    def add(self, labels: np.ndarray, counts: np.ndarray, gold_sizes: np.ndarray, gold_ids: np.ndarray) -> None:
+        """Log a batch: lines with a known label and at least one input row count (as in fastText)."""
+        n, nlabels = len(counts), len(self.gold)
+        line_of_gold = np.repeat(np.arange(n), gold_sizes)
+        valid = (gold_sizes > 0) & (counts >= 0)
+        self.nexamples += int(valid.sum())
+        kept_gold = valid[line_of_gold]
+        self.gold += np.bincount(gold_ids[kept_gold], minlength=nlabels)
+        shown = valid[:, None] & (np.arange(labels.shape[1])[None, :] < counts[:, None])
+        rows, cols = np.nonzero(shown)
+        chosen = labels[rows, cols].astype(np.int64)
+        self.predicted += np.bincount(chosen, minlength=nlabels)
+        gold_keys = line_of_gold[kept_gold].astype(np.int64) * nlabels + gold_ids[kept_gold]
+        hits = chosen[np.isin(rows.astype(np.int64) * nlabels + chosen, gold_keys)]
+        self.predicted_gold += np.bincount(hits, minlength=nlabels)
+
+    def precision(self, label: int | None = None) -> float:
+        predicted = self.predicted.sum() if label is None else self.predicted[label]
+        hits = self.predicted_gold.sum() if label is None else self.predicted_gold[label]
+        return float(hits / predicted) if predicted else float("nan")
+
+    def recall(self, label: int | None = None) -> float:
+        gold = self.gold.sum() if label is None else self.gold[label]
+        hits = self.predicted_gold.sum() if label is None else self.predicted_gold[label]
+        return float(hits / gold) if gold else float("nan")
+
+    def f1score(self, label: int | None = None) -> float:
+        if label is None:
+            p, r = self.precision(), self.recall()
+            return 2 * p * r / (p + r) if p + r != 0 else float("nan")
+        total = self.predicted[label] + self.gold[label]
+        return float(2 * self.predicted_gold[label] / total) if total else float("nan")
+
+
+def _word_store(wv) -> KeyStore:
+    compact = compact_store(wv.key_to_index)
+    if compact is not None and compact[1] == len(compact[0]) and not wv.raw_keys:
+        return compact[0]
+    blob, starts, ends = wv._encode_keys(len(wv.index_to_key))
+    store, _ = KeyStore.from_utf8_entries(blob, starts, ends)
+    return store
+
+
+def _output_matrix(model):
+    loss = getattr(model, "loss", None)
+    for name in ({"hs": ("syn1",), "ns": ("syn1neg",)}.get(loss, ()) + ("syn1out", "syn1neg", "syn1")):
+        matrix = getattr(model, name, None)
+        if matrix is not None and len(matrix):
+            return matrix
+    return None
