@@ -105,6 +105,9 @@ SPECS = [
     # Short lines and many epochs, so that predictions are far from uniform (the predict test needs that).
     ModelSpec("sup_many_labels", {**SUPERVISED, "loss": "softmax", "wordNgrams": 2, "bucket": BUCKET,
                                   "epoch": 50, "lr": 1.0}, supervised=True, corpus="lee_labelled"),
+    # Hierarchical softmax over 300 labels: prediction walks fastText's Huffman tree.
+    ModelSpec("sup_hs_many_labels", {**SUPERVISED, "loss": "hs", "wordNgrams": 2, "bucket": BUCKET,
+                                     "epoch": 30, "lr": 0.3}, supervised=True, corpus="lee_labelled"),
     # Quantised input and output matrices, without norm quantisation.
     ModelSpec("sup_quant_qout", {}, supervised=True, corpus="lee_labelled", base="sup_many_labels",
               quantize=dict(qout=True, cutoff=3000, retrain=False)),

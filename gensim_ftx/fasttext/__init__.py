@@ -1,0 +1,14 @@
+"""Facebook's ``fasttext`` Python API on gensim_ftx: change ``import fasttext`` to
+``from gensim_ftx import fasttext`` and keep the code.
+
+``load_model``, ``tokenize``, ``train_unsupervised`` and the model object (``predict``, ``test``,
+``get_word_vector``, ``get_nearest_neighbors``, ``save_model``...) behave as in ``fasttext`` 0.9.3,
+on numpy 1 and 2, with prediction in bulk and without the GIL.
+"""
+from . import model as FastText  # noqa: N812 - fastText's module name: fasttext.FastText._FastText
+from . import util
+from .model import _FastText, load_model, loss_name, model_name, tokenize
+from .training import train_unsupervised
+
+__all__ = ["FastText", "load_model", "loss_name", "model_name", "tokenize", "train_unsupervised", "util",
+           "_FastText"]

@@ -1,0 +1,75 @@
+"""fastText's training functions with its argument handling: positional or keyword arguments,
+its snake_case aliases, its defaults and its errors for unknown or repeated arguments."""
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from itertools import chain
+
+from .model import _FastText, loss_name
+
+PARAM_ALIASES = {"min_count": "minCount", "word_ngrams": "wordNgrams", "lr_update_rate": "lrUpdateRate",
+                 "label_prefix": "label", "pretrained_vectors": "pretrainedVectors"}
+
+UNSUPERVISED_DEFAULTS = {
+    "model": "skipgram", "lr": 0.05, "dim": 100, "ws": 5, "epoch": 5, "minCount": 5, "minCountLabel": 0,
+    "minn": 3, "maxn": 6, "neg": 5, "wordNgrams": 1, "loss": "ns", "bucket": 2000000,
+    "thread": max(1, multiprocessing.cpu_count() - 1), "lrUpdateRate": 100, "t": 1e-4, "label": "__label__",
+    "verbose": 2, "pretrainedVectors": "", "seed": 0,
+}
+
+UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
+                     "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
+                     "pretrainedVectors", "seed")
+
+
+def read_args(positional: tuple, keywords: dict, names: tuple, defaults: dict) -> dict:
+    """fastText's ``read_args``: map positional and keyword arguments onto ``names``."""
+    given: dict = {}
+    for name, value in chain(zip(names, positional), keywords.items()):
+        name = PARAM_ALIASES.get(name, name)
+        if name not in names:
+            raise TypeError(f"unexpected keyword argument '{name}'")
+        if name in given:
+            raise TypeError(f"multiple values for argument '{name}'")
+        given[name] = value
+    if len(positional) > len(names):
+        raise TypeError(f"takes at most {len(names)} positional arguments ({len(positional)} given)")
+    if "input" not in given:
+        raise TypeError("missing required argument 'input'")
+    return {**defaults, **given}
+
+
+def _parse_loss(name: str) -> loss_name:
+    try:
+        return loss_name[name]
+    except KeyError:
+        raise ValueError("Unrecognized loss name") from None
+
+
+def train_unsupervised(*kargs, **kwargs) -> _FastText:
+    """Train word vectors on a text file, as ``fasttext.train_unsupervised``.
+
+    Takes fastText's arguments (``input``, ``model='skipgram'``, ``lr=0.05``, ``dim=100``,
+    ``ws=5``, ``epoch=5``, ``minCount=5``, ``minn=3``, ``maxn=6``, ``neg=5``, ``loss='ns'``,
+    ``bucket=2000000``, ``thread``, ``t=1e-4``, ``verbose=2``, ``pretrainedVectors``, and
+    ``seed``) by position or name, trains with fastText's semantics on gensim_ftx's kernels and
+    returns the model object (its gensim model is ``model.gensim_model``). ``verbose=2`` prints
+    fastText's progress line on stderr.
+    """
+    from ..cli import ProgressPrinter
+    from ..fasttext_api import train_unsupervised as train
+
+    args = read_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
+    if args["model"] not in ("skipgram", "cbow"):
+        raise ValueError("Unrecognized model name")
+    loss = _parse_loss(args["loss"])
+    if args["wordNgrams"] <= 1 and args["maxn"] == 0:
+        args["bucket"] = 0
+    verbose = int(args["verbose"])
+    printer = ProgressPrinter(sys.stderr, verbose)
+    options = {name: value for name, value in args.items() if name != "input"}
+    model = train(args["input"], progress=printer if verbose >= 2 else None, **options)
+    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
+    printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
+    return _FastText(model=model, args={**args, "loss": loss})
