@@ -1,5 +1,5 @@
 # Subword (character n-gram) ids exactly as fastText and floret compute them.
-from libc.stdint cimport int32_t, int64_t, uint32_t
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libcpp.vector cimport vector
 
 
@@ -11,8 +11,28 @@ cdef struct SubwordSpec:
     bint floret              # MurmurHash3 n-grams, whole word hashed, no own-word row
     int hash_count           # floret: how many of the four 32-bit hashes to use
     int64_t prune_size       # -1: not pruned; 0: no n-grams at all; > 0: remap through the table
-    const int32_t* prune_keys   # sorted bucket ids kept by pruning
-    const int32_t* prune_vals   # their rows after pruning
+    const uint64_t* prune_slots  # open addressing: bucket << 32 | row, all ones when empty
+    uint64_t prune_mask          # number of slots - 1
+
+
+cdef inline int32_t pruned_row(const SubwordSpec* spec, int32_t bucket_id) noexcept nogil:
+    """fastText's ``pushHash``: the n-gram row of ``bucket_id`` (before adding nwords), or -1 when
+    pruning dropped it. fastText keeps its table in a hash map; so do we (a bulk load of a pruned
+    model and prediction look up every n-gram here)."""
+    cdef uint64_t i, entry
+    if spec.prune_size < 0:
+        return bucket_id
+    if spec.prune_size == 0 or bucket_id < 0:
+        return -1
+    i = (<uint64_t><uint32_t>bucket_id * 0x9E3779B97F4A7C15ULL) >> 32
+    while True:
+        i &= spec.prune_mask
+        entry = spec.prune_slots[i]
+        if entry == 0xFFFFFFFFFFFFFFFFULL:
+            return -1
+        if <int32_t>(entry >> 32) == bucket_id:
+            return <int32_t>(entry & 0xFFFFFFFFu)
+        i += 1
 
 
 cdef uint32_t fnv1a_hash(const unsigned char* s, Py_ssize_t n) noexcept nogil
@@ -28,5 +48,4 @@ cdef void word_subwords(const SubwordSpec* spec, const unsigned char* word, Py_s
 
 cdef class SubwordHasher:
     cdef SubwordSpec spec
-    cdef readonly object prune_keys
-    cdef readonly object prune_vals
+    cdef readonly object prune_slots

@@ -88,23 +88,9 @@ cdef bint is_eos(const unsigned char* word, Py_ssize_t n) noexcept nogil:
 
 
 cdef inline void push_bucket(const SubwordSpec* spec, uint32_t h, vector[int32_t]& out) noexcept nogil:
-    cdef int32_t bucket_id = <int32_t>(h % spec.bucket)
-    cdef int64_t lo, hi, mid
-    if spec.prune_size == 0:
-        return
-    if spec.prune_size > 0:
-        lo = 0
-        hi = spec.prune_size
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if spec.prune_keys[mid] < bucket_id:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo == spec.prune_size or spec.prune_keys[lo] != bucket_id:
-            return
-        bucket_id = spec.prune_vals[lo]
-    out.push_back(spec.nwords + bucket_id)
+    cdef int32_t row = pruned_row(spec, <int32_t>(h % spec.bucket))
+    if row >= 0:
+        out.push_back(spec.nwords + row)
 
 
 cdef inline void push_hashed(const SubwordSpec* spec, const unsigned char* s, Py_ssize_t n,
@@ -189,6 +175,29 @@ def ngram_strings(bytes word, int minn, int maxn) -> list:
     return result
 
 
+def prune_table(const int32_t[::1] keys, const int32_t[::1] rows):
+    """The open-addressing slots of a pruning table (bucket ``keys[i]`` -> ``rows[i]``), at most
+    half full; a bucket listed twice keeps its first row, as fastText's ``unordered_map`` insert."""
+    cdef Py_ssize_t n = keys.shape[0], k
+    cdef uint64_t size = 2, i
+    while size < 2 * <uint64_t>n:
+        size <<= 1
+    slots = np.full(size, -1, dtype=np.int64).view(np.uint64)
+    cdef uint64_t[::1] s = slots
+    cdef uint64_t mask = size - 1
+    for k in range(n):
+        i = (<uint64_t><uint32_t>keys[k] * 0x9E3779B97F4A7C15ULL) >> 32
+        while True:
+            i &= mask
+            if s[i] == 0xFFFFFFFFFFFFFFFFULL:
+                s[i] = (<uint64_t><uint32_t>keys[k] << 32) | <uint32_t>rows[k]
+                break
+            if <int32_t>(s[i] >> 32) == keys[k]:
+                break
+            i += 1
+    return slots
+
+
 cdef class SubwordHasher:
     """Maps words to fastText input-matrix rows for one model's n-gram settings.
 
@@ -223,18 +232,14 @@ cdef class SubwordHasher:
         self.spec.hash_count = hash_count
         if pruneidx is None:
             self.spec.prune_size = -1
-            self.prune_keys = np.zeros(0, dtype=np.int32)
-            self.prune_vals = np.zeros(0, dtype=np.int32)
+            self.prune_slots = np.full(1, -1, dtype=np.int64).view(np.uint64)
         else:
             table = np.asarray(pruneidx, dtype=np.int32).reshape(-1, 2)
-            order = np.argsort(table[:, 0], kind="stable")
-            self.prune_keys = np.ascontiguousarray(table[order, 0])
-            self.prune_vals = np.ascontiguousarray(table[order, 1])
             self.spec.prune_size = len(table)
-        cdef int32_t[::1] keys = self.prune_keys
-        cdef int32_t[::1] vals = self.prune_vals
-        self.spec.prune_keys = &keys[0] if keys.shape[0] else NULL
-        self.spec.prune_vals = &vals[0] if vals.shape[0] else NULL
+            self.prune_slots = prune_table(np.ascontiguousarray(table[:, 0]), np.ascontiguousarray(table[:, 1]))
+        cdef uint64_t[::1] slots = self.prune_slots
+        self.spec.prune_slots = &slots[0]
+        self.spec.prune_mask = slots.shape[0] - 1
 
     def subwords(self, bytes word, long long word_id=-1):
         """Input-matrix rows of one word, as int32; pass ``word_id`` for an in-vocabulary word."""

@@ -365,18 +365,23 @@ class _FastText:
         ValueError
             If a line contains ``\\n``, if ``k`` is 0 or below -1, or if the model is not a classifier.
         """
-        _check_unicode_errors(on_unicode_error)
+        if on_unicode_error not in _UNICODE_ERRORS:
+            _check_unicode_errors(on_unicode_error)
         if not self._supervised:
             raise ValueError("Model needs to be supervised for prediction!")
+        predictor = self._predictor or self.predictor
+        if type(text) is str and not as_arrays:  # the per-document call: kept lean
+            if "\n" in text:
+                raise ValueError("predict processes one line at a time (remove '\\n')")
+            ids, probs = predictor.predict_line(text, k, threshold)
+            names = predictor.labels
+            return tuple([names[i] for i in ids]), np.array(probs, dtype=np.float64)
         single = not isinstance(text, list | tuple)
         lines = [_check_line(text)] if single else [_check_line(entry) for entry in text]
-        ids, probs, counts = self.predictor.predict(lines, k, threshold, threads=threads)
+        ids, probs, counts = predictor.predict(lines, k, threshold, threads=threads)
         if as_arrays:
             return ids, probs
-        names = self.predictor.labels
-        if single:
-            count = counts[0]
-            return tuple(names[j] for j in ids[0, :count]), probs[0, :count].astype(np.float64)
+        names = predictor.labels
         labels = [[names[j] for j in row[:count]] for row, count in zip(ids.tolist(), counts.tolist())]
         return labels, [row[:count].copy() for row, count in zip(probs, counts)]
 

@@ -17,7 +17,7 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, word_subwords
+from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
 from gensim_ftx._vocab cimport KeyStore
 
 cnp.import_array()
@@ -55,6 +55,7 @@ cdef enum:
     MAX_SIGMOID = 8
     SIGMOID_TABLE_SIZE = 512
 cdef uint64_t WORD_NGRAM_PRIME = 116049371  # Dictionary::addWordNgrams
+cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
 
 LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
 cdef enum:
@@ -280,6 +281,7 @@ cdef class Scorer:
     cdef const int32_t* right
     cdef const int64_t* sub_indptr
     cdef const int32_t* sub_ids
+    cdef const float* output_t   # dense output transposed (dim x nlabels), or NULL
     cdef bytes prefix
     cdef const unsigned char* prefix_ptr
     cdef Py_ssize_t prefix_len
@@ -318,6 +320,14 @@ cdef class Scorer:
             self.left = &left[0]
             self.right = &right[0]
             self.keep += [left, right]
+        cdef const float[:, ::1] transposed
+        if output is not None and self.loss != LOSS_HS and output.rows.codes == NULL and \
+                0 < output.rows.nrows * output.rows.dim <= TRANSPOSE_LIMIT:
+            # Scores of all labels, one hidden component at a time: SIMD across labels while each
+            # label's sum still runs over the components in fastText's order (the same bits).
+            transposed = np.ascontiguousarray(np.asarray(output.keep[0]).T)
+            self.output_t = &transposed[0, 0]
+            self.keep.append(transposed)
         if subword_indptr is not None:
             indptr = np.ascontiguousarray(subword_indptr, dtype=np.int64)
             ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
@@ -335,22 +345,9 @@ cdef class Scorer:
 
     cdef void push_ngram(self, uint64_t h, vector[int32_t]& rows) noexcept nogil:
         """fastText's ``pushHash``: a word n-gram bucket, through the pruning table if any."""
-        cdef int32_t bucket_id = <int32_t>(h % self.bucket)
-        cdef int64_t lo = 0, hi, mid
-        if self.spec.prune_size == 0 or bucket_id < 0:
-            return
-        if self.spec.prune_size > 0:
-            hi = self.spec.prune_size
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if self.spec.prune_keys[mid] < bucket_id:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            if lo == self.spec.prune_size or self.spec.prune_keys[lo] != bucket_id:
-                return
-            bucket_id = self.spec.prune_vals[lo]
-        rows.push_back(self.nwords + bucket_id)
+        cdef int32_t row = pruned_row(&self.spec, <int32_t>(h % self.bucket))
+        if row >= 0:
+            rows.push_back(self.nwords + row)
 
     cdef void add_token(self, const unsigned char* tok, Py_ssize_t n, LineBuffers* b) noexcept nogil:
         cdef int64_t wid = self.words.find(tok, n), lid, k
@@ -433,6 +430,19 @@ cdef class Scorer:
         self.tree_walk(k, threshold, self.left[node], score + std_log(<float>(1.0 - <double>f)), b)
         self.tree_walk(k, threshold, self.right[node], score + std_log(f), b)
 
+    cdef void all_scores(self, const float* hidden, float* scores) noexcept nogil:
+        cdef int32_t i, osz = self.nlabels
+        cdef int j
+        cdef float h
+        cdef const float* column
+        for i in range(osz):
+            scores[i] = 0.0
+        for j in range(self.input_rows.rows.dim):
+            h = hidden[j]
+            column = self.output_t + j * osz
+            for i in range(osz):
+                scores[i] += column[i] * h
+
     cdef void rank_labels(self, size_t k, float threshold, LineBuffers* b) noexcept nogil:
         """Fill ``b.heap`` with the best ``k`` (log-probability, label) pairs, best first."""
         cdef const Rows* out = &self.output_rows.rows
@@ -443,8 +453,11 @@ cdef class Scorer:
             self.tree_walk(k, threshold, 2 * osz - 2, 0.0, b)
         else:
             b.output.resize(osz)
-            for i in range(osz):
-                b.output[i] = dot_row(out, b.hidden.data(), i)
+            if self.output_t != NULL:
+                self.all_scores(b.hidden.data(), b.output.data())
+            else:
+                for i in range(osz):
+                    b.output[i] = dot_row(out, b.hidden.data(), i)
             if self.loss == LOSS_SOFTMAX:
                 top = b.output[0]
                 for i in range(osz):
@@ -528,6 +541,29 @@ cdef class Scorer:
         for g in range(<Py_ssize_t>gold.size()):
             ids[g] = gold[g]
         return np.asarray(gcnt)[lo:hi], ids
+
+    def predict_line(self, bytes line not None, int k, float threshold):
+        """``(label ids, probabilities)`` of one line followed by a newline (GIL released).
+
+        The per-document call of pipelines: no batch arrays, no NumPy. ``k`` is at least 1.
+        """
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+        cdef LineBuffers b
+        cdef const unsigned char* text = <const unsigned char*>(<char*>line)
+        cdef Py_ssize_t n = len(line)
+        cdef size_t r, kk = <size_t>k
+        cdef bint scored = False
+        with nogil:
+            self.read_line(text, n, True, &b)
+            if b.rows.size():
+                b.hidden.resize(self.input_rows.rows.dim)
+                self.mean_rows(b.rows.data(), b.rows.size(), b.hidden.data())
+                self.rank_labels(kk, threshold, &b)
+                scored = True
+        if not scored:
+            return [], []
+        return [b.heap[r].second for r in range(b.heap.size())], [expf(b.heap[r].first) for r in range(b.heap.size())]
 
     cdef int vectors_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
                            const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, bint as_words,

@@ -239,6 +239,14 @@ class Predictor:
         ids = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int32)
         return labels, probs, counts, sizes, ids
 
+    def predict_line(self, text: str, k: int = 1, threshold: float = 0.0) -> tuple[list[int], list[float]]:
+        """Label indices and probabilities of one line, best first (the per-document fast path)."""
+        if k == -1:
+            k = len(self.labels)
+        elif k <= 0:
+            raise ValueError("k needs to be 1 or higher!")
+        return self.scorer.predict_line(text.encode("utf-8"), k, threshold)
+
     def predict(self, texts: Sequence, k: int = 1, threshold: float = 0.0, *, threads: int | None = None):
         """:meth:`predict_batch` over texts (``str``; each is one line followed by a newline)."""
         return self.predict_batch(Batch.from_texts(texts), k, threshold, threads=threads)
