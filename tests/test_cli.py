@@ -467,3 +467,63 @@ def test_main_returns_the_exit_status(capsys):
     assert cli.main(["nn"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "the following arguments are required: model" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# classifier commands
+
+
+def _probe_text(corpus: str) -> bytes:
+    lines = [line for line in Path(corpus).read_bytes().splitlines()[:80] if _is_utf8(line)]
+    return b"\n".join(lines + [b"", b"zzqxy unknown words only", b"no final newline"])
+
+
+def test_predict_and_predict_prob_print_fastTexts_lines(supervised_models, monkeypatch, tmp_path):
+    for model in supervised_models:
+        data = _probe_text(model.corpus) + b"\n"  # fastText's CLI adds no </s> to an unended last line
+        path = tmp_path / "input.txt"
+        path.write_bytes(data)
+        lines = [line.decode("utf-8") for line in data.split(b"\n")[:-1]]
+        for k, threshold in ((1, 0.0), (2, 0.3), (-1, 0.0)):
+            labels, probs = model.reference.predict(lines, k=k, threshold=threshold)
+            status, out, err = run_main("predict-prob", model.path, path, k, threshold, monkeypatch=monkeypatch)
+            assert status == 0, err
+            assert out == b"".join(b" ".join(b"%s %g" % (label.encode(), p) for label, p in zip(row, values)) + b"\n"
+                                   for row, values in zip(labels, probs))
+            status, out, err = run_main("predict", model.path, "-", k, threshold, stdin=data, monkeypatch=monkeypatch)
+            assert status == 0, err
+            assert out == b"".join(" ".join(row).encode() + b"\n" for row in labels)
+
+
+def test_test_and_test_label_print_fastTexts_metrics(supervised_models, monkeypatch):
+    for model in supervised_models:
+        for k in (1, 2):
+            n, precision, recall = model.reference.test(model.corpus, k=k)
+            status, out, err = run_main("test", model.path, model.corpus, k, monkeypatch=monkeypatch)
+            assert status == 0, err
+            assert out == f"N\t{n}\nP@{k}\t{precision:.3g}\nR@{k}\t{recall:.3g}\n".encode()
+        scores = model.reference.test_label(model.corpus, k=2)
+        status, out, err = run_main("test-label", model.path, model.corpus, 2, monkeypatch=monkeypatch)
+        assert status == 0, err
+        rows = out.decode().splitlines()
+        assert len(rows) == len(scores) + 3
+        for row in rows[:-3]:
+            label = row.split()[-1]
+            metrics = scores[label]
+            expected = "".join(f"{name} : {metrics[key]:.6f}  " for name, key in
+                               (("F1-Score", "f1score"), ("Precision", "precision"), ("Recall", "recall")))
+            assert row == expected.replace("nan", "--------") + " " + label
+        n, precision, recall = model.reference.test(model.corpus, k=2)
+        assert rows[-3:] == [f"N\t{n}", f"P@2\t{precision:.3f}", f"R@2\t{recall:.3f}"]
+
+
+def test_classifier_commands_report_bad_input(supervised_models, monkeypatch, tmp_path):
+    model = supervised_models[0]
+    status, out, err = run_main("predict", model.path, tmp_path / "missing.txt", monkeypatch=monkeypatch)
+    assert status == 1 and b"Input file cannot be opened" in err
+    status, out, err = run_main("test", model.path, tmp_path / "missing.txt", monkeypatch=monkeypatch)
+    assert status == 1 and b"Test file cannot be opened" in err
+    status, out, err = run_main("predict", model.path, "-", 0, monkeypatch=monkeypatch)
+    assert status == 2 and b"k needs to be 1 or higher" in err
+    status, out, err = run_main("predict", tmp_path / "missing.bin", "-", monkeypatch=monkeypatch)
+    assert status == 1 and b"cannot be opened for loading" in err

@@ -569,14 +569,24 @@ cdef class Scorer:
                            const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, bint as_words,
                            float* out) noexcept nogil:
         cdef LineBuffers b
-        cdef Py_ssize_t line
+        cdef Py_ssize_t line, n
+        cdef int64_t wid
+        cdef const unsigned char* tok
         cdef int dim = self.input_rows.rows.dim
         for line in range(lo, hi):
             if as_words:
                 b.rows.clear()
-                word_subwords(&self.spec, data + starts[line], ends[line] - starts[line],
-                              <int32_t>self.words.find(data + starts[line], ends[line] - starts[line]),
-                              b.scratch, b.rows)
+                tok = data + starts[line]
+                n = ends[line] - starts[line]
+                wid = self.words.find(tok, n)
+                if wid < 0:
+                    # fastText gives a label the row of its dictionary id, nwords + label (an n-gram
+                    # bucket's row), then its n-grams: kept so that vectors equal fastText's
+                    wid = self.labels.find(tok, n)
+                    if wid >= 0 and self.nwords + wid < self.input_rows.rows.nrows:
+                        b.rows.push_back(<int32_t>(self.nwords + wid))
+                    wid = -1
+                word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
             else:
                 self.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b)
             self.mean_rows(b.rows.data(), b.rows.size(), out + line * dim)

@@ -278,13 +278,16 @@ class Predictor:
         """fastText's ``test``: predict every line of ``path`` that has a known label and a word."""
         if not os.path.isfile(path):
             raise ValueError("Test file cannot be opened!")
-        meter = Meter(len(self.labels))
         with open(path, "rb") as stream:
-            for data in _line_chunks(stream):
-                batch = Batch.from_buffer(data)
-                labels, _, counts, sizes, ids = self.predict_batch(batch, k, threshold, threads=threads,
-                                                                   want_gold=True)
-                meter.add(labels, counts, sizes, ids)
+            return self.test_stream(stream, k, threshold, threads=threads)
+
+    def test_stream(self, stream, k: int = 1, threshold: float = 0.0, *, threads: int | None = None) -> Meter:
+        """:meth:`test_file` over a binary stream."""
+        meter = Meter(len(self.labels))
+        for data in _line_chunks(stream):
+            batch = Batch.from_buffer(data)
+            labels, _, counts, sizes, ids = self.predict_batch(batch, k, threshold, threads=threads, want_gold=True)
+            meter.add(labels, counts, sizes, ids)
         return meter
 
 

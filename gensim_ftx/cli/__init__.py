@@ -23,19 +23,19 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from .query import Neighbours, Vocabulary, analogy_query, input_rows, sentence_vectors
+from ..query import Neighbours, Vocabulary, analogy_query, input_rows, sentence_vectors
 
 if TYPE_CHECKING:  # the package imports gensim: only load it when a command needs it
-    from .keyedvectors import FastTextKeyedVectors
-    from .model import FastText
-    from .trainer import Progress
+    from ..keyedvectors import FastTextKeyedVectors
+    from ..model import FastText
+    from ..trainer import Progress
 
 PROG = "gensim-ftx"
 REAL = np.float32
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
 _READ_CHUNK = 1 << 16
 _NO_ETA = 2592000  # fastText shows 720 h before it can estimate
-_FASTTEXT_ONLY = ("supervised", "quantize", "test", "test-label", "predict", "predict-prob")
+_FASTTEXT_ONLY = ("supervised", "quantize")
 
 
 class UsageError(Exception):
@@ -119,7 +119,7 @@ def _load_error(path: str, err: BaseException) -> InputError:
 
 def load_vectors(path: str) -> FastTextKeyedVectors:
     """Word vectors of a fastText model file; local files are memory-mapped (fast for 7 GB models)."""
-    from .facebook import load_facebook_vectors
+    from ..facebook import load_facebook_vectors
 
     try:
         return load_facebook_vectors(path, mmap="r" if _is_local_plain(path) else None)
@@ -129,7 +129,7 @@ def load_vectors(path: str) -> FastTextKeyedVectors:
 
 def load_model(path: str) -> FastText:
     """A whole fastText model (arguments, labels, both matrices)."""
-    from .facebook import load_facebook_model
+    from ..facebook import load_facebook_model
 
     try:
         return load_facebook_model(path, mmap="r" if _is_local_plain(path) else None)
@@ -182,7 +182,7 @@ def cmd_print_word_vectors(args: argparse.Namespace) -> int:
 
 def cmd_print_sentence_vectors(args: argparse.Namespace) -> int:
     """One vector per line of standard input (the line itself is not printed, as in fastText)."""
-    from .predict import Predictor
+    from ..predict import Predictor
 
     model = load_model(args.model)
     supervised = Predictor.from_model(model, quantized=getattr(model, "_quantized", None)) \
@@ -471,8 +471,8 @@ def _model_from_interrupt(interrupt: KeyboardInterrupt) -> FastText | None:
 
 def save_outputs(model: FastText, output: str, save_output: bool) -> None:
     """``<output>.bin``, ``<output>.vec`` and (``-saveOutput``) ``<output>.output``, as fastText writes them."""
-    from .facebook import save_facebook_model
-    from .io.vec import save_output_vectors, save_word_vectors
+    from ..facebook import save_facebook_model
+    from ..io.vec import save_output_vectors, save_word_vectors
 
     steps: list[tuple[str, Callable[[str], None]]] = [
         (output + ".bin", lambda path: save_facebook_model(model, path)),
@@ -500,7 +500,7 @@ def _training_arguments(args: argparse.Namespace) -> dict:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Train a skipgram or cbow model and write ``<output>.bin`` and ``<output>.vec``."""
-    from .fasttext_api import train_unsupervised
+    from ..fasttext_api import train_unsupervised
 
     _check_output(args.output + ".bin")
     printer = ProgressPrinter(sys.stderr, args.verbose)
@@ -671,7 +671,7 @@ def _add_query_parsers(commands) -> None:
 
 def build_parser() -> ArgumentParser:
     """The ``gensim-ftx`` argument parser: fastText's commands, each with fastText's flags."""
-    from . import __version__
+    from .. import __version__
 
     parser = ArgumentParser(
         prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -683,6 +683,9 @@ def build_parser() -> ArgumentParser:
     _add_training_parser(commands, "skipgram", "train a skipgram model")
     _add_training_parser(commands, "cbow", "train a cbow model")
     _add_query_parsers(commands)
+    from .classify import add_parsers
+
+    add_parsers(commands, dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 
@@ -721,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if argv and argv[0] in _FASTTEXT_ONLY:
             raise UsageError(f"{PROG}: error: '{argv[0]}' is a fastText command that {PROG} does not implement "
-                             "(unsupervised models only)")
+                             "(it trains unsupervised models only)")
         args, extra = build_parser().parse_known_args(argv)
         if extra:
             prog = f"{PROG} {args.command}"
