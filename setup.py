@@ -34,6 +34,7 @@ setup(
             extension("gensim_ftx._vocab"),
             extension("gensim_ftx.io._dictionary"),
             extension("gensim_ftx._corpus"),
+            extension("gensim_ftx._lines"),
             extension("gensim_ftx._kernels"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds
             extension("gensim_ftx.predict._scorer", ("-ffp-contract=off",)),

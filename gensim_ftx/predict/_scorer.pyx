@@ -17,7 +17,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
+from gensim_ftx._lines cimport LineIds, LineReader
+from gensim_ftx._subwords cimport SubwordHasher
 from gensim_ftx._vocab cimport KeyStore
 
 cnp.import_array()
@@ -232,10 +233,7 @@ cdef class MatrixRows:
 # the scorer
 
 cdef struct LineBuffers:
-    vector[int32_t] rows        # input rows of the line
-    vector[int32_t] gold        # known labels of the line
-    vector[int32_t] hashes      # fastText keeps word hashes as int32
-    vector[unsigned char] scratch
+    LineIds ids                 # what the line reader found: rows, gold labels
     vector[float] hidden
     vector[float] output
     vector[scored] heap
@@ -266,49 +264,31 @@ cdef class Scorer:
     subword_indptr, subword_ids : arrays, optional
         Precomputed subwords of the dictionary's words (as fastText precomputes them).
     """
-    cdef KeyStore words
-    cdef KeyStore labels
+    cdef readonly LineReader reader
     cdef int32_t nwords
     cdef int32_t nlabels
-    cdef SubwordSpec spec
-    cdef SubwordHasher hasher
-    cdef int word_ngrams
-    cdef uint64_t bucket
     cdef MatrixRows input_rows
     cdef MatrixRows output_rows
     cdef int loss
     cdef const int32_t* left
     cdef const int32_t* right
-    cdef const int64_t* sub_indptr
-    cdef const int32_t* sub_ids
     cdef const float* output_t   # dense output transposed (dim x nlabels), or NULL
-    cdef bytes prefix
-    cdef const unsigned char* prefix_ptr
-    cdef Py_ssize_t prefix_len
     cdef object keep
 
     def __cinit__(self, KeyStore words not None, KeyStore labels not None, int32_t nwords,
                   SubwordHasher hasher not None, int word_ngrams, long long bucket,
                   MatrixRows input not None, MatrixRows output, str loss, tree_left=None, tree_right=None,
                   bytes label_prefix=b"__label__", subword_indptr=None, subword_ids=None):
-        cdef const int32_t[::1] left, right, ids
-        cdef const int64_t[::1] indptr
+        cdef const int32_t[::1] left, right
         if loss not in LOSS_CODES:
             raise ValueError(f"unknown loss {loss!r}")
-        self.words = words
-        self.labels = labels
+        self.reader = LineReader(words, labels, hasher, word_ngrams, bucket, label_prefix, subword_indptr,
+                                 subword_ids)
         self.nwords = nwords
         self.nlabels = labels.size()
-        self.hasher = hasher
-        self.spec = hasher.spec
-        self.word_ngrams = word_ngrams
-        self.bucket = <uint64_t>max(bucket, 0)
         self.input_rows = input
         self.output_rows = output
         self.loss = LOSS_CODES[loss]
-        self.prefix = label_prefix
-        self.prefix_ptr = <const unsigned char*>(<char*>self.prefix)
-        self.prefix_len = len(label_prefix)
         self.keep = []
         if output is not None and output.rows.dim != input.rows.dim:
             raise ValueError(f"input rows have {input.rows.dim} columns, output rows {output.rows.dim}")
@@ -328,78 +308,10 @@ cdef class Scorer:
             transposed = np.ascontiguousarray(np.asarray(output.keep[0]).T)
             self.output_t = &transposed[0, 0]
             self.keep.append(transposed)
-        if subword_indptr is not None:
-            indptr = np.ascontiguousarray(subword_indptr, dtype=np.int64)
-            ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
-            if indptr.shape[0] != nwords + 1:
-                raise ValueError(f"subword table covers {indptr.shape[0] - 1} words, not {nwords}")
-            self.sub_indptr = &indptr[0]
-            self.sub_ids = &ids[0] if ids.shape[0] else NULL
-            self.keep += [indptr, ids]
 
     @property
     def dim(self) -> int:
         return self.input_rows.rows.dim
-
-    # -- reading a line --------------------------------------------------------------------
-
-    cdef void push_ngram(self, uint64_t h, vector[int32_t]& rows) noexcept nogil:
-        """fastText's ``pushHash``: a word n-gram bucket, through the pruning table if any."""
-        cdef int32_t row = pruned_row(&self.spec, <int32_t>(h % self.bucket))
-        if row >= 0:
-            rows.push_back(self.nwords + row)
-
-    cdef void add_token(self, const unsigned char* tok, Py_ssize_t n, LineBuffers* b) noexcept nogil:
-        cdef int64_t wid = self.words.find(tok, n), lid, k
-        if wid < 0:
-            lid = self.labels.find(tok, n)
-            if lid >= 0:
-                b.gold.push_back(<int32_t>lid)
-                return
-            if self.prefix_at(tok, n):
-                return  # an unknown label: neither a word nor a gold answer
-        if wid >= 0 and self.sub_indptr != NULL:
-            for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
-                b.rows.push_back(self.sub_ids[k])
-        else:
-            word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
-        b.hashes.push_back(<int32_t>fnv1a_hash(tok, n))
-
-    cdef bint prefix_at(self, const unsigned char* tok, Py_ssize_t n) noexcept nogil:
-        cdef Py_ssize_t i
-        if n < self.prefix_len:
-            return False
-        for i in range(self.prefix_len):
-            if tok[i] != self.prefix_ptr[i]:
-                return False
-        return True
-
-    cdef void read_line(self, const unsigned char* s, Py_ssize_t n, bint ended, LineBuffers* b) noexcept nogil:
-        """``Dictionary::getLine`` (supervised form) over ``s[:n]``; ``ended``: a newline followed."""
-        cdef Py_ssize_t i = 0, start
-        cdef size_t a, c
-        cdef uint64_t h
-        b.rows.clear()
-        b.gold.clear()
-        b.hashes.clear()
-        while i < n:
-            while i < n and is_space(s[i]):
-                i += 1
-            start = i
-            while i < n and not is_space(s[i]):
-                i += 1
-            if i > start:
-                self.add_token(s + start, i - start, b)
-        if ended:
-            self.add_token(<const unsigned char*>b"</s>", 4, b)
-        if self.word_ngrams > 1 and self.bucket > 0:
-            for a in range(b.hashes.size()):
-                h = <uint64_t><int64_t>b.hashes[a]
-                c = a + 1
-                while c < b.hashes.size() and c < a + <size_t>self.word_ngrams:
-                    h = h * WORD_NGRAM_PRIME + <uint64_t><int64_t>b.hashes[c]
-                    self.push_ngram(h, b.rows)
-                    c += 1
 
     cdef void mean_rows(self, const int32_t* rows, size_t count, float* out) noexcept nogil:
         """``computeHidden``: the rows summed in order, then scaled by ``float(1.0 / count)``."""
@@ -490,15 +402,15 @@ cdef class Scorer:
         b.hidden.resize(self.input_rows.rows.dim)
         b.heap.reserve(k + 1)
         for line in range(lo, hi):
-            self.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b)
+            self.reader.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b.ids)
             if gold_counts != NULL:
-                gold_counts[line] = <int32_t>b.gold.size()
-                for r in range(b.gold.size()):
-                    gold.push_back(b.gold[r])
+                gold_counts[line] = <int32_t>b.ids.gold.size()
+                for r in range(b.ids.gold.size()):
+                    gold.push_back(b.ids.gold[r])
             counts[line] = -1  # no input row: fastText makes no prediction (and its test skips the line)
-            if b.rows.size() == 0:
+            if b.ids.rows.size() == 0:
                 continue
-            self.mean_rows(b.rows.data(), b.rows.size(), b.hidden.data())
+            self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
             self.rank_labels(k, threshold, &b)
             for r in range(b.heap.size()):
                 labels[line * k + r] = b.heap[r].second
@@ -555,10 +467,10 @@ cdef class Scorer:
         cdef size_t r, kk = <size_t>k
         cdef bint scored = False
         with nogil:
-            self.read_line(text, n, True, &b)
-            if b.rows.size():
+            self.reader.read_line(text, n, True, &b.ids)
+            if b.ids.rows.size():
                 b.hidden.resize(self.input_rows.rows.dim)
-                self.mean_rows(b.rows.data(), b.rows.size(), b.hidden.data())
+                self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
                 self.rank_labels(kk, threshold, &b)
                 scored = True
         if not scored:
@@ -569,27 +481,15 @@ cdef class Scorer:
                            const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, bint as_words,
                            float* out) noexcept nogil:
         cdef LineBuffers b
-        cdef Py_ssize_t line, n
-        cdef int64_t wid
-        cdef const unsigned char* tok
+        cdef Py_ssize_t line
         cdef int dim = self.input_rows.rows.dim
         for line in range(lo, hi):
             if as_words:
-                b.rows.clear()
-                tok = data + starts[line]
-                n = ends[line] - starts[line]
-                wid = self.words.find(tok, n)
-                if wid < 0:
-                    # fastText gives a label the row of its dictionary id, nwords + label (an n-gram
-                    # bucket's row), then its n-grams: kept so that vectors equal fastText's
-                    wid = self.labels.find(tok, n)
-                    if wid >= 0 and self.nwords + wid < self.input_rows.rows.nrows:
-                        b.rows.push_back(<int32_t>(self.nwords + wid))
-                    wid = -1
-                word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
+                self.reader.word_rows(data + starts[line], ends[line] - starts[line], self.input_rows.rows.nrows,
+                                      &b.ids)
             else:
-                self.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b)
-            self.mean_rows(b.rows.data(), b.rows.size(), out + line * dim)
+                self.reader.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b.ids)
+            self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), out + line * dim)
         return 0
 
     def vectors(self, data, starts, ends, ended, Py_ssize_t lo, Py_ssize_t hi, out, bint as_words=False):
@@ -608,9 +508,9 @@ cdef class Scorer:
     def line_rows(self, bytes line, bint ended=True) -> tuple:
         """``(input rows, known label ids)`` of one line, as fastText's ``getLine`` gives them."""
         cdef LineBuffers b
-        self.read_line(<const unsigned char*>(<char*>line), len(line), ended, &b)
-        rows = [b.rows[i] for i in range(b.rows.size())]
-        return rows, [b.gold[i] for i in range(b.gold.size())]
+        self.reader.read_line(<const unsigned char*>(<char*>line), len(line), ended, &b.ids)
+        rows = [b.ids.rows[i] for i in range(b.ids.rows.size())]
+        return rows, [b.ids.gold[i] for i in range(b.ids.gold.size())]
 
 
 def pack_lines(lines) -> tuple:

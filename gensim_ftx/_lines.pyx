@@ -1,0 +1,191 @@
+# cython: language_level=3
+"""fastText's supervised line reading: ``Dictionary::getLine`` from bytes to input rows and labels.
+
+A line's rows are its words' rows and character n-grams (an unknown word's n-grams only), then
+its word n-grams (fastText's ``addWordNgrams`` hashing, through the pruning table if any), with
+``</s>`` for the newline that ended it. Known labels are collected apart; an unknown token with
+the label prefix is dropped. The scorer (prediction) and the supervised trainer both read here.
+"""
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int32_t, int64_t, uint64_t
+from libcpp.vector cimport vector
+
+from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
+from gensim_ftx._vocab cimport KeyStore
+
+cnp.import_array()
+
+cdef uint64_t WORD_NGRAM_PRIME = 116049371  # Dictionary::addWordNgrams
+
+
+cdef inline bint is_space(unsigned char c) noexcept nogil:
+    return c == b' ' or c == b'\n' or c == b'\r' or c == b'\t' or c == b'\v' or c == b'\f' or c == 0
+
+
+cdef class LineReader:
+    """A model's dictionary as fastText's supervised reader uses it.
+
+    Parameters
+    ----------
+    words, labels : KeyStore
+        The words (ids ``0..nwords-1``) and the labels (ids ``0..nlabels-1``).
+    hasher : SubwordHasher
+        Character n-grams of words and fastText's pruning table.
+    word_ngrams, bucket : int
+        fastText's ``wordNgrams`` and ``bucket``.
+    label_prefix : bytes
+    subword_indptr, subword_ids : arrays, optional
+        The words' precomputed subwords (else hashed as they are read).
+    """
+
+    def __cinit__(self, KeyStore words not None, KeyStore labels not None, SubwordHasher hasher not None,
+                  int word_ngrams, long long bucket, bytes label_prefix=b"__label__", subword_indptr=None,
+                  subword_ids=None):
+        cdef const int32_t[::1] ids
+        cdef const int64_t[::1] indptr
+        self.words = words
+        self.labels = labels
+        self.nwords = words.size()
+        self.nlabels = labels.size()
+        self.hasher = hasher
+        self.spec = hasher.spec
+        self.word_ngrams = word_ngrams
+        self.bucket = <uint64_t>max(bucket, 0)
+        self.prefix = label_prefix
+        self.prefix_ptr = <const unsigned char*>(<char*>self.prefix)
+        self.prefix_len = len(label_prefix)
+        self.keep = []
+        if subword_indptr is not None:
+            indptr = np.ascontiguousarray(subword_indptr, dtype=np.int64)
+            ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
+            if indptr.shape[0] != self.nwords + 1:
+                raise ValueError(f"subword table covers {indptr.shape[0] - 1} words, not {self.nwords}")
+            self.sub_indptr = &indptr[0]
+            self.sub_ids = &ids[0] if ids.shape[0] else NULL
+            self.keep += [indptr, ids]
+
+    cdef void push_ngram(self, uint64_t h, vector[int32_t]& rows) noexcept nogil:
+        """fastText's ``pushHash``: a word n-gram bucket, through the pruning table if any."""
+        cdef int32_t row = pruned_row(&self.spec, <int32_t>(h % self.bucket))
+        if row >= 0:
+            rows.push_back(self.nwords + row)
+
+    cdef void add_token(self, const unsigned char* tok, Py_ssize_t n, LineIds* b) noexcept nogil:
+        cdef int64_t wid = self.words.find(tok, n), lid, k
+        if wid < 0:
+            lid = self.labels.find(tok, n)
+            if lid >= 0:
+                b.gold.push_back(<int32_t>lid)
+                return
+            if self.prefix_at(tok, n):
+                return  # an unknown label: neither a word nor a gold answer
+        if wid >= 0 and self.sub_indptr != NULL:
+            for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
+                b.rows.push_back(self.sub_ids[k])
+        else:
+            word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
+        b.hashes.push_back(<int32_t>fnv1a_hash(tok, n))
+
+    cdef bint prefix_at(self, const unsigned char* tok, Py_ssize_t n) noexcept nogil:
+        cdef Py_ssize_t i
+        if n < self.prefix_len:
+            return False
+        for i in range(self.prefix_len):
+            if tok[i] != self.prefix_ptr[i]:
+                return False
+        return True
+
+    cdef void read_line(self, const unsigned char* s, Py_ssize_t n, bint ended, LineIds* b) noexcept nogil:
+        """``Dictionary::getLine`` (supervised form) over ``s[:n]``; ``ended``: a newline followed."""
+        cdef Py_ssize_t i = 0, start
+        cdef size_t a, c
+        cdef uint64_t h
+        b.rows.clear()
+        b.gold.clear()
+        b.hashes.clear()
+        b.tokens = 0
+        while i < n:
+            while i < n and is_space(s[i]):
+                i += 1
+            start = i
+            while i < n and not is_space(s[i]):
+                i += 1
+            if i > start:
+                self.add_token(s + start, i - start, b)
+                b.tokens += 1
+        if ended:
+            self.add_token(<const unsigned char*>b"</s>", 4, b)
+            b.tokens += 1
+        if self.word_ngrams > 1 and self.bucket > 0:
+            for a in range(b.hashes.size()):
+                h = <uint64_t><int64_t>b.hashes[a]
+                c = a + 1
+                while c < b.hashes.size() and c < a + <size_t>self.word_ngrams:
+                    h = h * WORD_NGRAM_PRIME + <uint64_t><int64_t>b.hashes[c]
+                    self.push_ngram(h, b.rows)
+                    c += 1
+
+
+    cdef void word_rows(self, const unsigned char* tok, Py_ssize_t n, int64_t nrows, LineIds* b) noexcept nogil:
+        """``getWordVector``'s rows of one token: a word's subwords; a known label's dictionary row
+        (nwords + label, which reads an n-gram bucket: fastText's quirk, kept when the input matrix
+        has that row) and n-grams."""
+        cdef int64_t wid = self.words.find(tok, n)
+        b.rows.clear()
+        if wid < 0:
+            wid = self.labels.find(tok, n)
+            if wid >= 0 and self.nwords + wid < nrows:
+                b.rows.push_back(<int32_t>(self.nwords + wid))
+            wid = -1
+        word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
+
+    def line(self, bytes line, bint ended=True) -> tuple:
+        """``(input rows, known label ids)`` of one line, as fastText's ``getLine`` gives them."""
+        cdef LineIds b
+        self.read_line(<const unsigned char*>(<char*>line), len(line), ended, &b)
+        return [b.rows[i] for i in range(b.rows.size())], [b.gold[i] for i in range(b.gold.size())]
+
+    def encode(self, bytes data, const int64_t[::1] starts, const int64_t[::1] ends, const unsigned char[::1] ended):
+        """Every line of a buffer, read once for training (GIL released).
+
+        Returns ``(row_indptr, rows, label_indptr, labels, tokens)``: line k's input rows are
+        ``rows[row_indptr[k]:row_indptr[k+1]]``, its labels likewise, ``tokens[k]`` the tokens
+        fastText counts for it (its learning-rate clock).
+        """
+        cdef Py_ssize_t count = starts.shape[0], k
+        cdef LineIds b
+        cdef vector[int32_t] rows, gold
+        cdef vector[int64_t] row_ptr, gold_ptr
+        cdef vector[int32_t] tokens
+        cdef const unsigned char* p = data
+        row_ptr.push_back(0)
+        gold_ptr.push_back(0)
+        with nogil:
+            for k in range(count):
+                self.read_line(p + starts[k], ends[k] - starts[k], ended[k] != 0, &b)
+                rows.insert(rows.end(), b.rows.begin(), b.rows.end())
+                gold.insert(gold.end(), b.gold.begin(), b.gold.end())
+                row_ptr.push_back(rows.size())
+                gold_ptr.push_back(gold.size())
+                tokens.push_back(<int32_t>b.tokens)
+        return (_copy64(row_ptr), _copy32(rows), _copy64(gold_ptr), _copy32(gold), _copy32(tokens))
+
+
+cdef object _copy32(vector[int32_t]& v):
+    out = np.empty(v.size(), dtype=np.int32)
+    cdef int32_t[::1] view = out
+    cdef size_t i
+    for i in range(v.size()):
+        view[i] = v[i]
+    return out
+
+
+cdef object _copy64(vector[int64_t]& v):
+    out = np.empty(v.size(), dtype=np.int64)
+    cdef int64_t[::1] view = out
+    cdef size_t i
+    for i in range(v.size()):
+        view[i] = v[i]
+    return out
