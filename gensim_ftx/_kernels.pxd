@@ -50,6 +50,8 @@ cdef struct WorkerView:
     int64_t rows_cap
     uint64_t rng
     int32_t drawn[32]             # ns: negatives drawn (and their rows requested) one call ahead
+    const int32_t* targets        # one-vs-all: every label of the line is a positive
+    int64_t ntargets
     int ndrawn
     double loss
     int64_t examples
@@ -60,9 +62,12 @@ cdef struct WorkerView:
 cdef float ns_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
 cdef float hs_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
 cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
+cdef float ova_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
 
 cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t n) noexcept nogil
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil
+cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
+                          const int32_t* labels, int64_t nlabels, float lr) noexcept nogil
 
 
 cdef class KernelModel:

@@ -245,12 +245,30 @@ cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float
     return -table_log(w.scores[target])
 
 
-LOSSES = {"ns": 0, "hs": 1, "softmax": 2, "hs+ns": 3}
-cdef LossFn LOSS_FUNCTIONS[4]
+cdef float ova_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
+    # one-vs-all: an independent logistic loss per output row, positive for every target of the line
+    cdef float loss = 0.0
+    cdef int64_t i, t
+    cdef bint positive
+    for i in range(m.nout):
+        positive = False
+        for t in range(w.ntargets):
+            if w.targets[t] == i:
+                positive = True
+                break
+        loss += binary_logistic(m.output, m, w, i, positive, lr)
+        if w.nan_seen:
+            return 0.0
+    return loss
+
+
+LOSSES = {"ns": 0, "hs": 1, "softmax": 2, "hs+ns": 3, "ova": 4}
+cdef LossFn LOSS_FUNCTIONS[5]
 LOSS_FUNCTIONS[0] = ns_loss
 LOSS_FUNCTIONS[1] = hs_loss
 LOSS_FUNCTIONS[2] = softmax_loss
 LOSS_FUNCTIONS[3] = hs_ns_loss
+LOSS_FUNCTIONS[4] = ova_loss
 
 
 # -- context models -------------------------------------------------------------------------------
@@ -352,6 +370,34 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
             gftx_scale(w.grad, <float>(1.0 / <double>count), dim)
         for k in range(count):
             gftx_axpy(input_row(m, w.rows[k]), 1.0, w.grad, dim)
+
+
+cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
+                          const int32_t* labels, int64_t nlabels, float lr) noexcept nogil:
+    """fastText's ``supervised``: CBOW whose context is the whole line and whose target is one of
+    its labels (drawn uniformly), or all of them for one-vs-all. The hidden vector is the mean of
+    the line's input rows; the gradient is divided by their number before it reaches each row."""
+    cdef int dim = m.dim
+    cdef int64_t k
+    cdef int32_t target
+    cdef float loss
+    if n == 0 or nlabels == 0:
+        return
+    memset(w.hidden, 0, dim * sizeof(float))
+    for k in range(n):
+        gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
+    gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
+    memset(w.grad, 0, dim * sizeof(float))
+    w.targets = labels
+    w.ntargets = nlabels
+    target = labels[0] if nlabels == 1 else labels[draw_below(w, <uint64_t>nlabels)]
+    loss = m.loss(m, w, target, lr)
+    if w.nan_seen:
+        return
+    record(m, w, loss)
+    gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
+    for k in range(n):
+        gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
 
 
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
@@ -465,14 +511,16 @@ cdef class KernelModel:
         Negative sampling's output matrix when the loss is ``'hs+ns'``.
     sub_indptr, sub_ids : int64 / int32 arrays
         Subword CSR in fastText ids (see :class:`~gensim_ftx.keyedvectors.FastTextKeyedVectors`).
-    loss : {'ns', 'hs', 'softmax'}
+    loss : {'ns', 'hs', 'softmax', 'hs+ns', 'ova'}
+    targets : int, optional
+        Number of targets when they are not the words (a classifier's labels).
     """
 
     def __init__(self, vocab, ngrams, output, sub_indptr, sub_ids, *, str loss, neg_output=None, int neg=5,
                  neg_alias=None,
                  bint neg_redraw=True, path_indptr=None, path_nodes=None, path_codes=None, bint sg=True,
                  int window=5, bint shrink_windows=True, bint cbow_mean=True,
-                 keep_prob=None, bint compute_loss=False):
+                 keep_prob=None, bint compute_loss=False, targets=None):
         keep = []
         if neg_output is None:
             neg_output = output
@@ -487,6 +535,7 @@ cdef class KernelModel:
         output = np.asarray(output)
         neg_output = np.asarray(neg_output)
         dim = vocab.shape[1]
+        ntargets = vocab.shape[0] if targets is None else int(targets)  # labels, for a classifier
         if ngrams.shape[1] != dim or output.shape[1] != dim or neg_output.shape[1] != dim:
             raise ValueError("vocab, ngrams and output matrices differ in width")
         self.view.vocab = _ptr(vocab, np.float32, "vocab", keep)
@@ -523,14 +572,14 @@ cdef class KernelModel:
             pind = np.ascontiguousarray(path_indptr, dtype=np.int64)
             nodes = np.ascontiguousarray(path_nodes, dtype=np.int32)
             codes = np.ascontiguousarray(path_codes, dtype=np.uint8)
-            if len(pind) != vocab.shape[0] + 1 or (len(nodes) and nodes.max() >= output.shape[0]):
+            if len(pind) != ntargets + 1 or (len(nodes) and nodes.max() >= output.shape[0]):
                 raise ValueError("hierarchical-softmax paths do not match the vocabulary/output matrix")
             keep += [pind, nodes, codes]
             self.view.path_indptr = <const int64_t*>cnp.PyArray_DATA(pind)
             self.view.path_nodes = <const int32_t*>cnp.PyArray_DATA(nodes)
             self.view.path_codes = <const uint8_t*>cnp.PyArray_DATA(codes)
-        if loss == "softmax" and output.shape[0] < vocab.shape[0]:
-            raise ValueError("softmax needs one output row per word")
+        if loss in ("softmax", "ova") and output.shape[0] < ntargets:
+            raise ValueError(f"{loss} needs one output row per target")
         self.view.sg = sg
         self.view.window = max(window, 0)
         self.view.shrink_windows = shrink_windows
@@ -679,6 +728,51 @@ cdef class Worker:
                     slot[0] = self.view.loss
                     slot[1] = <double>self.view.examples
         return lines, effective, seen, raw
+
+
+    def train_lines(self, KernelModel model, const int64_t[::1] row_indptr, const int32_t[::1] rows,
+                    const int64_t[::1] label_indptr, const int32_t[::1] labels, const int32_t[::1] tokens,
+                    Py_ssize_t start, long long[::1] counter, long long budget, double alpha, double min_alpha,
+                    long long[::1] stop, double[::1] board=None):
+        """Supervised training over encoded lines (see :meth:`gensim_ftx._lines.LineReader.encode`),
+        GIL released: from line ``start`` on, wrapping at the end, as fastText's threads stream the
+        file from their offsets, until the shared token ``counter`` reaches ``budget``. The learning
+        rate falls from ``alpha`` to ``min_alpha`` with the counter. Returns ``(lines, tokens)``.
+        """
+        cdef Py_ssize_t nlines = tokens.shape[0], line = start
+        cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
+        cdef long long done, count
+        cdef int64_t seen = 0, trained = 0
+        cdef double lr
+        if row_indptr.shape[0] != nlines + 1 or label_indptr.shape[0] != nlines + 1:
+            raise ValueError("line tables differ in length")
+        if rows.shape[0] and (np.min(rows) < 0 or np.max(rows) >= model.view.nwords + model.view.nngrams):
+            raise ValueError("input rows outside the input matrix")
+        if labels.shape[0] and (np.min(labels) < 0 or np.max(labels) >= model.view.nout):
+            raise ValueError("labels outside the output matrix")
+        if nlines == 0:
+            return 0, 0
+        with nogil:
+            while not stop[0]:
+                count = tokens[line] if tokens[line] > 0 else 1  # an empty file must still end
+                done = gftx_atomic_add(&counter[0], count) - count
+                if done >= budget:
+                    break
+                lr = alpha + (min_alpha - alpha) * ((<double>done) / budget)
+                supervised_line(&model.view, &self.view, &rows[row_indptr[line]],
+                                row_indptr[line + 1] - row_indptr[line], &labels[label_indptr[line]],
+                                label_indptr[line + 1] - label_indptr[line], <float>lr)
+                if self.view.nan_seen:
+                    break
+                trained += 1
+                seen += count
+                if slot != NULL:
+                    slot[0] = self.view.loss
+                    slot[1] = <double>self.view.examples
+                line += 1
+                if line == nlines:
+                    line = 0
+        return trained, seen
 
 
 def encode_sentences(list sentences, key_to_index, int eos_id=-1, Py_ssize_t max_line=10000):

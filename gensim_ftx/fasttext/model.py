@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import os
 import re
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -395,6 +396,31 @@ class _FastText:
         meter = self.predictor.test_file(path, k, threshold)
         return {label: {"precision": meter.precision(i), "recall": meter.recall(i), "f1score": meter.f1score(i)}
                 for i, label in enumerate(self.predictor.labels)}
+
+    # -- compression -----------------------------------------------------------------------------
+
+    def quantize(self, input: str | None = None, qout: bool = False, cutoff: int = 0, retrain: bool = False,
+                 epoch: int | None = None, lr: float | None = None, thread: int | None = None,
+                 verbose: int | None = None, dsub: int = 2, qnorm: bool = False) -> None:
+        """Compress the classifier as fastText's ``quantize``: keep the ``cutoff`` input rows of
+        largest norm (0: all), retrain on ``input`` if ``retrain``, and product-quantise the input
+        matrix (``dsub`` columns a code, norms apart if ``qnorm``) and the output if ``qout``.
+        ``save_model('model.ftz')`` then writes fastText's compressed file."""
+        from ..cli import ProgressPrinter
+        from ..quantize import quantize_model
+
+        if retrain and not input:
+            raise ValueError("Need input file path if retraining")
+        model = self.gensim_model
+        verbose = int(verbose if verbose is not None else getattr(self, "verbose", 2))
+        printer = ProgressPrinter(sys.stderr, verbose) if retrain and verbose >= 2 else None
+        quantize_model(model, input=input, qout=qout, cutoff=cutoff, retrain=retrain,
+                       epoch=epoch or getattr(self, "epoch", None), lr=lr or getattr(self, "lr", None),
+                       thread=thread or getattr(self, "thread", 1), dsub=dsub, qnorm=qnorm, progress=printer)
+        self._wv = model.wv
+        self._file = None
+        self._predictor = self._neighbours = None
+        self._words = None
 
     # -- saving and replacing ------------------------------------------------------------------
 

@@ -23,6 +23,16 @@ UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "
                      "pretrainedVectors", "seed")
 
 
+SUPERVISED_DEFAULTS = {**UNSUPERVISED_DEFAULTS, "lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax",
+                       "model": "supervised", "autotuneValidationFile": "", "autotuneMetric": "f1",
+                       "autotunePredictions": 1, "autotuneDuration": 300, "autotuneModelSize": ""}
+
+SUPERVISED_ARGS = ("input", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
+                   "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
+                   "pretrainedVectors", "seed", "autotuneValidationFile", "autotuneMetric", "autotunePredictions",
+                   "autotuneDuration", "autotuneModelSize")
+
+
 def read_args(positional: tuple, keywords: dict, names: tuple, defaults: dict) -> dict:
     """fastText's ``read_args``: map positional and keyword arguments onto ``names``."""
     given: dict = {}
@@ -45,6 +55,63 @@ def _parse_loss(name: str) -> loss_name:
         return loss_name[name]
     except KeyError:
         raise ValueError("Unrecognized loss name") from None
+
+
+def supervised_model(args: dict, progress=None):
+    """Train the gensim_ftx classifier of fastText-named ``args`` (no autotune)."""
+    from ..supervised import train_supervised_model
+
+    return train_supervised_model(
+        args["input"], lr=float(args["lr"]), dim=int(args["dim"]), ws=int(args["ws"]), epoch=int(args["epoch"]),
+        min_count=int(args["minCount"]), min_count_label=int(args["minCountLabel"]), minn=int(args["minn"]),
+        maxn=int(args["maxn"]), neg=int(args["neg"]), word_ngrams=int(args["wordNgrams"]), loss=args["loss"],
+        bucket=int(args["bucket"]), thread=int(args["thread"]), lr_update_rate=int(args["lrUpdateRate"]),
+        t=float(args["t"]), label=args["label"], seed=int(args["seed"]),
+        pretrained_vectors=args["pretrainedVectors"], progress=progress)
+
+
+def train_supervised(*kargs, **kwargs) -> _FastText:
+    """Train a classifier on a text file, as ``fasttext.train_supervised``.
+
+    Each line is an example: its tokens starting with ``label`` (``__label__``) are its labels,
+    the rest its text. Takes fastText's arguments by position or name (``input``, ``lr=0.1``,
+    ``dim=100``, ``epoch=5``, ``minCount=1``, ``minCountLabel=0``, ``minn=0``, ``maxn=0``,
+    ``neg=5``, ``wordNgrams=1``, ``loss='softmax'`` or ``'ns'``, ``'hs'``, ``'ova'``,
+    ``bucket=2000000``, ``thread``, ``lrUpdateRate``, ``t``, ``label``, ``verbose=2``,
+    ``pretrainedVectors``, ``seed=0`` and the ``autotune*`` arguments). With
+    ``autotuneValidationFile`` the arguments not given are searched (see
+    :mod:`gensim_ftx.fasttext.autotune`). ``thread=1`` with a seed trains bit-identical models.
+
+    Returns
+    -------
+    _FastText
+        ``predict``, ``test``, ``quantize``, ``save_model``...; ``model.gensim_model`` is the
+        :class:`gensim_ftx.FastText` behind it.
+    """
+    from ..cli import ProgressPrinter
+
+    args = read_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+    manual = set(kwargs) | set(SUPERVISED_ARGS[:len(kargs)])
+    loss = _parse_loss(args["loss"])
+    if isinstance(args["autotuneModelSize"], int):
+        args["autotuneModelSize"] = str(args["autotuneModelSize"])
+    if args["autotuneValidationFile"]:
+        from .autotune import autotune
+
+        return autotune(args, {PARAM_ALIASES.get(name, name) for name in manual})
+    if args["wordNgrams"] <= 1 and args["maxn"] == 0:
+        args["bucket"] = 0
+    verbose = int(args["verbose"])
+    printer = ProgressPrinter(sys.stderr, verbose)
+    try:
+        model = supervised_model(args, printer if verbose >= 2 else None)
+    except KeyboardInterrupt as interrupt:
+        if getattr(interrupt, "model", None) is not None:
+            interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
+        raise
+    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
+    printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
+    return _FastText(model=model, args={**args, "loss": loss})
 
 
 def train_unsupervised(*kargs, **kwargs) -> _FastText:

@@ -1,0 +1,87 @@
+"""Training product quantisers as fastText's ``ProductQuantizer`` does (``src/productquantizer.cc``).
+
+Each block of ``dsub`` columns gets 256 centroids from k-means (25 iterations over at most 65,536
+sampled rows, centroids started at random rows, an empty cluster split off a large one); every
+row is then coded by its nearest centroid in each block. With ``qnorm`` the rows are scaled to
+unit length first and their norms quantised by a one-dimensional quantiser of their own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .quant import KSUB, ProductQuantizer, QuantizedMatrix
+
+NITER = 25
+MAX_POINTS = 256 * KSUB
+EPS = 1e-7
+_CHUNK = 1 << 16
+
+
+def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Index of the nearest centroid (squared L2) of each row of ``x``, in chunks."""
+    codes = np.empty(len(x), dtype=np.uint8)
+    c_norms = (centroids * centroids).sum(axis=1)
+    for start in range(0, len(x), _CHUNK):
+        part = x[start:start + _CHUNK]
+        distances = c_norms[None, :] - 2.0 * (part @ centroids.T)
+        codes[start:start + _CHUNK] = np.argmin(distances, axis=1)
+    return codes
+
+
+def kmeans(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """256 centroids of the rows of ``x`` (float32, at least 256 rows)."""
+    n, d = x.shape
+    centroids = x[rng.permutation(n)[:KSUB]].copy()
+    for _ in range(NITER):
+        codes = _nearest(x, centroids)
+        counts = np.bincount(codes, minlength=KSUB)
+        sums = np.zeros((KSUB, d), dtype=np.float64)
+        np.add.at(sums, codes, x)
+        filled = counts > 0
+        centroids[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
+        for k in np.flatnonzero(~filled):
+            # split a cluster chosen with probability growing with its size, as fastText does
+            big = int(rng.choice(KSUB, p=np.maximum(counts - 1, 0) / max(np.maximum(counts - 1, 0).sum(), 1)))
+            sign = (np.arange(d) % 2) * 2 - 1
+            centroids[k] = centroids[big] + sign * EPS
+            centroids[big] -= sign * EPS
+            counts[k] = counts[big] // 2
+            counts[big] -= counts[k]
+    return centroids
+
+
+def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234) -> tuple[ProductQuantizer, np.ndarray]:
+    """A product quantiser for the rows of ``x`` and their codes ``(rows, nsubq)``."""
+    n, dim = x.shape
+    if n < KSUB:
+        raise ValueError(f"Matrix too small for quantization, must have at least {KSUB} rows (has {n})")
+    if dsub < 1:
+        raise ValueError(f"dsub must be >= 1, got {dsub}")
+    nsubq = -(-dim // dsub)
+    lastdsub = dim % dsub or dsub
+    rng = np.random.default_rng(seed)
+    centroids = np.zeros(dim * KSUB, dtype=np.float32)
+    codes = np.empty((n, nsubq), dtype=np.uint8)
+    sample = min(n, MAX_POINTS)
+    for m in range(nsubq):
+        width = lastdsub if m == nsubq - 1 else dsub
+        block = np.ascontiguousarray(x[:, m * dsub:m * dsub + width], dtype=np.float32)
+        points = block if sample == n else block[rng.permutation(n)[:sample]]
+        book = kmeans(points, rng)
+        centroids[m * KSUB * dsub: m * KSUB * dsub + KSUB * width] = book.reshape(-1)
+        codes[:, m] = _nearest(block, book)
+    return ProductQuantizer(dim, nsubq, dsub, lastdsub, centroids), codes
+
+
+def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool) -> QuantizedMatrix:
+    """fastText's ``QuantMatrix(DenseMatrix&&, dsub, qnorm)``."""
+    rows = np.array(matrix, dtype=np.float32)
+    norm_codes = npq = None
+    if qnorm:
+        norms = np.sqrt((rows.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
+        safe = np.where(norms > 0, norms, 1).astype(np.float32)
+        rows /= safe[:, None]
+        npq, codes = train_quantizer(norms[:, None], 1)
+        norm_codes = codes[:, 0].copy()
+    pq, codes = train_quantizer(rows, dsub)
+    return QuantizedMatrix(bool(qnorm), rows.shape[0], rows.shape[1], codes.reshape(-1), pq, norm_codes, npq)
