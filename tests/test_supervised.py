@@ -146,3 +146,43 @@ def test_bad_training_files_give_clear_errors(tmp_path):
     model.save_model(str(path))
     assert fasttext.load_model(str(path)).get_words(on_unicode_error="replace") == \
         model.get_words(on_unicode_error="replace")
+
+
+def test_autotune_searches_within_its_duration_and_fits_the_size(data, tmp_path):
+    import time
+
+    train, test = data
+    start = time.perf_counter()
+    model = ftx.train_supervised(str(train), autotuneValidationFile=str(test), autotuneDuration=4, thread=1,
+                                 verbose=0)
+    assert time.perf_counter() - start < 60
+    baseline = ftx.train_supervised(str(train), thread=1, verbose=0)
+    assert model.test(str(test))[1] >= baseline.test(str(test))[1] - 0.01  # the defaults are the first trial
+    small = ftx.train_supervised(str(train), autotuneValidationFile=str(test), autotuneDuration=3,
+                                 autotuneModelSize="150K", thread=1, verbose=0)
+    path = tmp_path / "small.ftz"
+    small.save_model(str(path))
+    assert small.is_quantized() and path.stat().st_size <= 150_000
+    assert fasttext.load_model(str(path)).predict(["cue0w1 noise3"])[0] == [list(small.predict("cue0w1 noise3")[0])]
+
+
+def test_autotune_metrics_and_errors(data):
+    from gensim_ftx.fasttext.autotune import Metric, parse_model_size
+
+    assert Metric.parse("f1:__label__c1") == Metric("f1", "__label__c1")
+    assert Metric.parse("precisionAtRecall:30") == Metric("precisionAtRecall", None, 0.3)
+    assert Metric.parse("recallAtPrecision:0.9:__label__x") == Metric("recallAtPrecision", "__label__x", 0.9)
+    assert parse_model_size("2M") == 2_000_000 and parse_model_size("500K") == 500_000
+    with pytest.raises(ValueError, match="Unknown metric"):
+        Metric.parse("accuracy")
+    with pytest.raises(ValueError, match="model size"):
+        parse_model_size("two megs")
+    train, test = data
+    with pytest.raises(ValueError, match="cannot be opened for validation"):
+        ftx.train_supervised(str(train), autotuneValidationFile=str(test) + ".missing", verbose=0)
+    with pytest.raises(ValueError, match="too small"):
+        ftx.train_supervised(str(train), autotuneValidationFile=str(test), autotuneDuration=1,
+                             autotuneModelSize="10K", verbose=0)
+    model = ftx.train_supervised(str(train), autotuneValidationFile=str(test), autotuneDuration=2,
+                                 autotuneMetric="f1:__label__c2", thread=1, verbose=0)
+    assert model.test_label(str(test))["__label__c2"]["f1score"] > 0.5

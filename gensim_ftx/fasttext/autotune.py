@@ -1,0 +1,230 @@
+"""Hyper-parameter search for classifiers, as fastText's autotune (``src/autotune.cc``).
+
+Trials train on the training file and score on ``autotuneValidationFile`` until
+``autotuneDuration`` seconds have passed. The first trial uses the given arguments; each later one
+perturbs the best arguments so far (log-normal steps that shrink as time runs out) for every
+argument the caller did not set. The metric is ``f1`` (all labels, at ``autotunePredictions``
+labels a line), ``f1:LABEL``, ``precisionAtRecall:R[:LABEL]`` or ``recallAtPrecision:P[:LABEL]``.
+With ``autotuneModelSize`` (``'2M'``, ``'500K'``) every trial is also quantised to fit that size,
+and the search covers the sub-vector width too.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..predict.scorer import Batch
+from .model import _FastText, loss_name
+
+logger = logging.getLogger(__name__)
+
+_SIZE_UNITS = {"": 1, "K": 1000, "M": 1000**2, "G": 1000**3}
+_CUTOFF_LIMIT = 256
+
+
+@dataclass(frozen=True)
+class Metric:
+    kind: str                 # 'f1', 'precisionAtRecall', 'recallAtPrecision'
+    label: str | None = None
+    value: float = 0.0        # the recall or precision the other measure is read at
+
+    @classmethod
+    def parse(cls, text: str) -> Metric:
+        parts = text.split(":")
+        if parts[0] == "f1" and len(parts) <= 2:
+            return cls("f1", parts[1] if len(parts) == 2 else None)
+        if parts[0] in ("precisionAtRecall", "recallAtPrecision") and len(parts) in (2, 3):
+            try:
+                value = float(parts[1])
+            except ValueError:
+                value = -1.0
+            if not 0 <= value <= 100:
+                raise ValueError(f"autotuneMetric {text!r}: {parts[1]!r} is not a percentage")
+            return cls(parts[0], parts[2] if len(parts) == 3 else None, value / 100 if value > 1 else value)
+        raise ValueError(f"Unknown metric : {text}")
+
+
+def parse_model_size(text: str) -> int:
+    """``'2M'`` -> 2,000,000 bytes; ``''`` -> 0 (no size target)."""
+    text = str(text).strip()
+    if not text:
+        return 0
+    unit = text[-1].upper() if text[-1].isalpha() else ""
+    number = text[:-1] if unit else text
+    if unit not in _SIZE_UNITS or not number.replace(".", "", 1).isdigit():
+        raise ValueError(f"Unable to parse model size {text!r} (expected a number with K, M or G, like '2M')")
+    return int(float(number) * _SIZE_UNITS[unit])
+
+
+def cutoff_for_size(model, size: int, qout: bool, qnorm: bool, dsub: int) -> int:
+    """Input rows a quantised model may keep so that its file fits ``size`` bytes.
+
+    fastText's estimate counts 10 bytes of dictionary a row; this one counts the model's own
+    entries (a word's bytes, its count and type; 8 bytes of pruning table for an n-gram row) and
+    the labels, so that the file stays within the size.
+    """
+    out = model.get_output_matrix() if not model.is_quantized() else None
+    rows, dim = (len(model.labels), model.get_dimension()) if out is None else out.shape
+    if qout:
+        output_bytes = 21 + rows * ((dim + 1) // 2) + 16 + 4 * dim * 256
+    else:
+        output_bytes = 16 + 4 * rows * dim
+    words = model.get_words(on_unicode_error="replace")
+    word_entry = 10 + (sum(len(w.encode("utf-8")) for w in words) / len(words) if words else 0)
+    label_bytes = sum(10 + len(label.encode("utf-8")) for label in model.labels)
+    quantiser_bytes = 16 + 4 * 256 * dim + (16 + 4 * 256 if qnorm else 0)
+    target = size - 128 - quantiser_bytes - output_bytes - label_bytes
+    cutoff = int(target // (-(-dim // dsub) + (1 if qnorm else 0) + max(word_entry, 8)))
+    if cutoff < _CUTOFF_LIMIT:
+        raise ValueError(f"autotuneModelSize {size} bytes is too small for a model of {rows} labels and dim {dim}: "
+                         f"it leaves room for {max(cutoff, 0)} input rows, fewer than {_CUTOFF_LIMIT}")
+    return cutoff
+
+
+def score(model: _FastText, path: str, k: int, metric: Metric) -> float:
+    """The metric of ``model`` on the labelled file ``path``."""
+    predictor = model.predictor
+    with open(path, "rb") as stream:
+        batch = Batch.from_buffer(stream.read())
+    labels, probs, counts, sizes, gold = predictor.predict_batch(batch, -1 if metric.kind != "f1" else k, 0.0,
+                                                                 want_gold=True)
+    lines = np.repeat(np.arange(len(counts)), sizes)
+    usable = (sizes > 0) & (counts >= 0)
+    if not usable.any():
+        raise ValueError(f"{path}: no line has both a known label and a word")
+    nlabels = len(predictor.labels)
+    gold_keys = set((lines[usable[lines]] * nlabels + gold[usable[lines]]).tolist())
+    target = None
+    if metric.label is not None:
+        if metric.label not in predictor.labels:
+            raise ValueError(f"autotuneMetric: label {metric.label!r} is not among the model's labels")
+        target = predictor.labels.index(metric.label)
+    rows, cols = np.nonzero(usable[:, None] & (np.arange(labels.shape[1])[None, :] < counts[:, None]))
+    chosen = labels[rows, cols]
+    hit = np.fromiter(((r * nlabels + c) in gold_keys for r, c in zip(rows.tolist(), chosen.tolist())), dtype=bool,
+                      count=len(rows))
+    if target is not None:
+        keep = chosen == target
+        gold_total = int(sum(1 for key in gold_keys if key % nlabels == target))
+    else:
+        keep = np.ones(len(chosen), dtype=bool)
+        gold_total = int(sizes[usable].sum())
+    if metric.kind == "f1":
+        predicted, correct = int(keep.sum()), int(hit[keep].sum())
+        return 2 * correct / (predicted + gold_total) if predicted + gold_total else 0.0
+    scores = probs[rows, cols][keep]
+    order = np.argsort(-scores, kind="stable")
+    correct = np.cumsum(hit[keep][order])
+    precision = correct / np.arange(1, len(order) + 1)
+    recall = correct / max(gold_total, 1)
+    if metric.kind == "precisionAtRecall":
+        reached = precision[recall >= metric.value]
+        return float(reached.max()) if len(reached) else 0.0
+    reached = recall[precision >= metric.value]
+    return float(reached.max()) if len(reached) else 0.0
+
+
+def _perturb(value: float, low: float, high: float, start: float, end: float, progress: float,
+             rng: np.random.Generator, linear: bool = False) -> float:
+    sigma = start + (end - start) * progress
+    if linear:
+        new = value + rng.normal(0.0, sigma)
+    else:
+        new = value * math.exp(rng.normal(0.0, math.log(1 + sigma)))
+    return min(max(new, low), high)
+
+
+def sample(best: dict, manual: set, progress: float, rng: np.random.Generator, quantise: bool) -> dict:
+    """New trial arguments near ``best`` (only arguments the caller left to the search)."""
+    args = dict(best)
+    if "epoch" not in manual:
+        args["epoch"] = round(_perturb(args["epoch"], 1, 100, 2.8, 2.5, progress, rng))
+    if "lr" not in manual:
+        args["lr"] = _perturb(args["lr"], 0.01, 5.0, 1.9, 1.0, progress, rng)
+    if "dim" not in manual:
+        args["dim"] = round(_perturb(args["dim"], 1, 1000, 1.4, 0.3, progress, rng))
+    if "wordNgrams" not in manual:
+        args["wordNgrams"] = round(_perturb(args["wordNgrams"], 1, 5, 4.3, 2.4, progress, rng, linear=True))
+    if "bucket" not in manual:
+        args["bucket"] = round(_perturb(args["bucket"], 10000, 10000000, 2.0, 1.5, progress, rng))
+    if "minn" not in manual and "maxn" not in manual:
+        minn = int(rng.choice([0, 2, 3]))
+        args["minn"], args["maxn"] = minn, (minn + 3 if minn else 0)
+    if quantise and "dsub" not in manual:
+        args["dsub"] = 1 << round(_perturb(math.log2(args.get("dsub", 2)), 0, 3, 2.0, 1.0, progress, rng,
+                                           linear=True))
+    return args
+
+
+def autotune(args: dict, manual: set) -> _FastText:
+    """Search arguments for ``args['input']`` against ``args['autotuneValidationFile']``; return
+    the model trained with the best ones (quantised when ``autotuneModelSize`` is set)."""
+    from .training import _parse_loss, supervised_model
+
+    validation = args["autotuneValidationFile"]
+    try:
+        with open(validation, "rb"):
+            pass
+    except OSError as err:
+        raise ValueError(f"{validation} cannot be opened for validation! ({err.strerror})") from err
+    metric = Metric.parse(args["autotuneMetric"])
+    size = parse_model_size(args["autotuneModelSize"])
+    k = int(args["autotunePredictions"])
+    if k < 1:
+        raise ValueError(f"autotunePredictions must be >= 1, got {k}")
+    duration = float(args["autotuneDuration"])
+    verbose = int(args["verbose"])
+    rng = np.random.default_rng(int(args["seed"]))
+    base = {**args, "verbose": 0, "dsub": 2}
+    best_args, best_score, trials = None, -1.0, 0
+    too_big: ValueError | None = None
+    started = time.perf_counter()
+    while trials == 0 or time.perf_counter() - started < duration:
+        progress = min(1.0, (time.perf_counter() - started) / duration) if duration > 0 else 1.0
+        trial = base if best_args is None else sample(best_args, manual, progress, rng, bool(size))
+        if trial["wordNgrams"] <= 1 and trial["maxn"] == 0:
+            trial = {**trial, "bucket": 0}
+        try:
+            model = _FastText(model=supervised_model(trial), args={**trial, "loss": _parse_loss(trial["loss"])})
+            if size:
+                model.quantize(input=args["input"], cutoff=cutoff_for_size(model, size, False, True, trial["dsub"]),
+                               retrain=False, qnorm=True, dsub=trial["dsub"], verbose=0)
+            value = score(model, validation, k, metric)
+        except FloatingPointError:
+            value = float("nan")  # a diverging trial scores nothing
+        except ValueError as err:
+            if not size or "too small" not in str(err):
+                raise
+            value = float("nan")  # these arguments cannot fit the size: not a candidate
+            too_big = err
+        trials += 1
+        logger.info("autotune trial %d: %s = %.6f (epoch %s, lr %.4f, dim %s, wordNgrams %s, minn %s, maxn %s, "
+                    "bucket %s)", trials, args["autotuneMetric"], value, trial["epoch"], trial["lr"], trial["dim"],
+                    trial["wordNgrams"], trial["minn"], trial["maxn"], trial["bucket"])
+        if verbose >= 2:
+            left = int(max(0.0, duration - (time.perf_counter() - started)))
+            shown = max(best_score, value if value == value else -1.0)
+            end = "\r" if sys.stderr.isatty() else "\n"
+            sys.stderr.write(f"Trials: {trials:5d} Best score: {shown:9.6f} ETA: {left // 3600}h{left % 3600 // 60}m"
+                             f"{left % 60}s{end}")
+            sys.stderr.flush()
+        if value == value and value > best_score:
+            best_score, best_args = value, trial
+    if verbose >= 2 and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if best_args is None:
+        if too_big is not None:
+            raise too_big
+        raise FloatingPointError("autotune: every trial diverged (Encountered NaN)")
+    logger.info("autotune: best %s = %.6f after %d trials", args["autotuneMetric"], best_score, trials)
+    final = {**best_args, "verbose": args["verbose"]}
+    model = _FastText(model=supervised_model(final), args={**final, "loss": loss_name[final["loss"]]})
+    if size:
+        model.quantize(input=args["input"], cutoff=cutoff_for_size(model, size, False, True, final["dsub"]),
+                       retrain=True, qnorm=True, dsub=final["dsub"], verbose=0)
+    return model
