@@ -76,7 +76,10 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     if 0 < cutoff < rows:
         prune(model, cutoff)
         if retrain:
+            from .facebook import _model_output, _set_output
             from .supervised import train_epochs
+
+            _set_output(model, np.array(_model_output(model), dtype=np.float32))  # a mapped file is read-only
 
             train_epochs(model, input, epoch=int(epoch or model.epochs), lr=float(lr or model.alpha),
                          thread=int(thread), progress=progress)

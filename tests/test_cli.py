@@ -369,7 +369,7 @@ def test_exit_codes_of_the_console_script(tmp_path):
 
 @pytest.mark.parametrize("args", [
     ["frobnicate", "model.bin"],
-    ["supervised", "-input", "x.txt", "-output", "m"],
+    ["supervised", "-input", "x.txt", "-output", "m", "-loss", "bogus"],
     ["cbow", "-input", "x.txt"],
     ["skipgram", "-input", "x.txt", "-output", "m", "-dim", "abc"],
     ["skipgram", "-input", "x.txt", "-output", "m", "-thread", "0"],
@@ -527,3 +527,43 @@ def test_classifier_commands_report_bad_input(supervised_models, monkeypatch, tm
     assert status == 2 and b"k needs to be 1 or higher" in err
     status, out, err = run_main("predict", tmp_path / "missing.bin", "-", monkeypatch=monkeypatch)
     assert status == 1 and b"cannot be opened for loading" in err
+
+
+def test_supervised_and_quantize_commands_write_fastTexts_files(tmp_path, monkeypatch):
+    import fasttext
+    from gensim.test.utils import datapath
+
+    corpus = datapath("pang_lee_polarity.cor")
+    lines = [b" ".join(t for t in line.split() if not t.startswith(b"__label__")).decode("utf-8", "replace")
+             for line in Path(corpus).read_bytes().splitlines()]
+    out = tmp_path / "clf"
+    status, _, err = run_main("supervised", "-input", corpus, "-output", out, "-epoch", 20, "-wordNgrams", 2,
+                              "-bucket", 300000, "-dim", 16, "-thread", 1, "-verbose", 0, monkeypatch=monkeypatch)
+    assert status == 0, err
+    assert (tmp_path / "clf.vec").read_bytes().split(b"\n", 1)[0].split()[1] == b"16"
+    reference = fasttext.load_model(str(out) + ".bin")
+    from gensim_ftx import fasttext as ftx
+
+    ours = ftx.load_model(str(out) + ".bin")
+    assert ours.predict(lines, k=2)[0] == reference.predict(lines, k=2)[0]
+    assert reference.test(corpus)[1] > 0.6  # it learnt its training set (fastText: 0.645 with these settings)
+    status, _, err = run_main("quantize", "-output", out, "-input", corpus, "-cutoff", 3000, "-retrain",
+                              "-qnorm", "-epoch", 2, "-thread", 1, "-verbose", 0, monkeypatch=monkeypatch)
+    assert status == 0, err
+    compressed = fasttext.load_model(str(out) + ".ftz")
+    assert compressed.is_quantized() and len(compressed.get_words(on_unicode_error="replace")) <= 3000
+    assert ftx.load_model(str(out) + ".ftz").predict(lines, k=1)[0] == compressed.predict(lines, k=1)[0]
+
+
+def test_supervised_command_reports_bad_input(tmp_path, monkeypatch):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("no labels on this line\nnor on this one\n")
+    status, _, err = run_main("supervised", "-input", plain, "-output", tmp_path / "m", "-verbose", 0,
+                              monkeypatch=monkeypatch)
+    assert status == 1 and b"no labels" in err
+    assert not (tmp_path / "m.bin").exists()
+    status, _, err = run_main("quantize", "-output", tmp_path / "missing", monkeypatch=monkeypatch)
+    assert status == 1 and b"missing.bin" in err
+    status, _, err = run_main("supervised", "-input", plain, "-output", tmp_path / "m", "-loss", "bogus",
+                              monkeypatch=monkeypatch)
+    assert status == 2

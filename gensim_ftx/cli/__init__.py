@@ -35,7 +35,6 @@ REAL = np.float32
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
 _READ_CHUNK = 1 << 16
 _NO_ETA = 2592000  # fastText shows 720 h before it can estimate
-_FASTTEXT_ONLY = ("supervised", "quantize")
 
 
 class UsageError(Exception):
@@ -586,10 +585,14 @@ temporary file (in $TMPDIR). Ctrl-C stops training and saves the model trained s
 """
 
 
-def _add_training_parser(commands: argparse._SubParsersAction, name: str, summary: str) -> None:
+def _add_training_parser(commands: argparse._SubParsersAction, name: str, summary: str, *,
+                         defaults: dict | None = None, handler: Callable | None = None,
+                         losses: tuple = ("ns", "hs", "softmax"), epilog: str | None = None) -> ArgumentParser:
+    """A training command with fastText's flags; ``defaults`` overrides fastText's unsupervised defaults."""
     parser = commands.add_parser(name, help=summary, description=f"{summary} (fastText's '{name}' command).",
-                                 epilog=_TRAIN_EPILOG.format(prog=PROG), allow_abbrev=False,
+                                 epilog=epilog or _TRAIN_EPILOG.format(prog=PROG), allow_abbrev=False,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = defaults or {}
     required = parser.add_argument_group("mandatory arguments")
     required.add_argument("-input", required=True, metavar="PATH",
                           help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
@@ -623,15 +626,17 @@ def _add_training_parser(commands: argparse._SubParsersAction, name: str, summar
     for title, options in flags:
         group = parser.add_argument_group(title)
         for flag, kind, default, text in options:
+            default = defaults.get(flag[1:], default)
             metavar = "PATH" if flag == "-pretrainedVectors" else ("X" if kind is number else
                                                                    "N" if kind is not str else "S")
-            extra = {"choices": ("ns", "hs", "softmax")} if flag == "-loss" else {}
+            extra = {"choices": losses} if flag == "-loss" else {}
             group.add_argument(flag, type=kind, default=default, metavar=metavar,
                                help=f"{text} [{default:g}]" if kind is number else f"{text} [{default}]", **extra)
         if title == "training arguments":
             group.add_argument("-saveOutput", action="store_true",
                                help="also write the output matrix to <output>.output [false]")
-    parser.set_defaults(handler=cmd_train)
+    parser.set_defaults(handler=handler or cmd_train)
+    return parser
 
 
 def _add_query_parsers(commands) -> None:
@@ -683,9 +688,10 @@ def build_parser() -> ArgumentParser:
     _add_training_parser(commands, "skipgram", "train a skipgram model")
     _add_training_parser(commands, "cbow", "train a cbow model")
     _add_query_parsers(commands)
-    from .classify import add_parsers
+    from . import classify, supervised
 
-    add_parsers(commands, dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter))
+    supervised.add_parsers(commands)
+    classify.add_parsers(commands, dict(allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 
@@ -722,9 +728,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        if argv and argv[0] in _FASTTEXT_ONLY:
-            raise UsageError(f"{PROG}: error: '{argv[0]}' is a fastText command that {PROG} does not implement "
-                             "(it trains unsupervised models only)")
         args, extra = build_parser().parse_known_args(argv)
         if extra:
             prog = f"{PROG} {args.command}"

@@ -104,7 +104,7 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
     try:
-        model = supervised_model(args, printer if verbose >= 2 else None)
+        model = supervised_model(args, printer if verbose >= 1 else None)
     except KeyboardInterrupt as interrupt:
         if getattr(interrupt, "model", None) is not None:
             interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
@@ -136,7 +136,7 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
     options = {name: value for name, value in args.items() if name != "input"}
-    model = train(args["input"], progress=printer if verbose >= 2 else None, **options)
+    model = train(args["input"], progress=printer if verbose >= 1 else None, **options)
     printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})

@@ -1,0 +1,143 @@
+"""fastText's ``supervised`` and ``quantize`` commands.
+
+``supervised`` writes ``<output>.bin`` (``.ftz`` when autotune targets a model size) and
+``<output>.vec``; ``quantize`` reads ``<output>.bin`` and writes ``<output>.ftz``, as fastText does.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import (
+    PROG,
+    ArgumentParser,
+    InputError,
+    ProgressPrinter,
+    _add_training_parser,
+    _int_at_least,
+    _non_negative_float,
+    _one_line,
+    training_file,
+)
+
+SUPERVISED_DEFAULTS = {"lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax"}
+_EPILOG = f"""example:
+  {PROG} supervised -input train.txt -output model -epoch 25 -wordNgrams 2
+  {PROG} supervised -input train.txt -output model -autotune-validation valid.txt -autotune-duration 600
+Each line of the input is one example: its tokens starting with the label prefix are its labels."""
+
+
+def _save(model, output: str, quantized: bool) -> str:
+    from ..io.vec import save_word_vectors
+
+    path = output + (".ftz" if quantized else ".bin")
+    for target, save in ((path, model.save_model), (output + ".vec",
+                                                    lambda p: save_word_vectors(model.gensim_model.wv, p))):
+        try:
+            save(target)
+        except OSError as err:
+            raise InputError(f"{target} cannot be opened for saving! ({err.strerror or _one_line(err)})") from err
+    return path
+
+
+def cmd_supervised(args: argparse.Namespace) -> int:
+    """Train a classifier and write its files."""
+    from ..fasttext import train_supervised
+
+    options = dict(lr=args.lr, dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.minCount,
+                   minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
+                   wordNgrams=args.wordNgrams, loss="ova" if args.loss == "one-vs-all" else args.loss,
+                   bucket=args.bucket, thread=args.thread, lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label,
+                   verbose=args.verbose, pretrainedVectors=args.pretrainedVectors, seed=args.seed)
+    if args.autotune_validation:
+        options.update(autotuneValidationFile=args.autotune_validation, autotuneMetric=args.autotune_metric,
+                       autotunePredictions=args.autotune_predictions, autotuneDuration=args.autotune_duration,
+                       autotuneModelSize=args.autotune_modelsize)
+    with training_file(args.input) as path:
+        try:
+            model = train_supervised(input=path, **options)
+        except KeyboardInterrupt as interrupt:
+            model = getattr(interrupt, "model", None)
+            if model is None:
+                print(f"{PROG}: interrupted before training started; nothing saved", file=sys.stderr)
+                return 130
+            saved = _save(model, args.output, False)
+            print(f"{PROG}: interrupted; saved the model trained so far to {saved}", file=sys.stderr)
+            return 130
+        except FloatingPointError as err:
+            raise InputError(f"{args.input}: Encountered NaN. ({_one_line(err)})") from err
+        except (OSError, ValueError) as err:
+            raise InputError(_one_line(err)) from err
+    _save(model, args.output, model.is_quantized())
+    return 0
+
+
+def cmd_quantize(args: argparse.Namespace) -> int:
+    """Quantise ``<output>.bin`` into ``<output>.ftz``."""
+    from ..fasttext import load_model
+
+    source = args.output + ".bin"
+    try:
+        model = load_model(source)
+    except (OSError, ValueError) as err:
+        raise InputError(_one_line(err)) from err
+    printer = ProgressPrinter(sys.stderr, args.verbose)
+    try:
+        with training_file(args.input) if args.input else _nothing() as path:
+            model.quantize(input=path, qout=args.qout, cutoff=args.cutoff, retrain=args.retrain, epoch=args.epoch,
+                           lr=args.lr, thread=args.thread, verbose=args.verbose, dsub=args.dsub, qnorm=args.qnorm)
+    except (OSError, ValueError) as err:
+        raise InputError(_one_line(err)) from err
+    printer.clear()
+    target = args.output + ".ftz"
+    try:
+        model.save_model(target)
+    except OSError as err:
+        raise InputError(f"{target} cannot be opened for saving! ({err.strerror or _one_line(err)})") from err
+    return 0
+
+
+class _nothing:  # noqa: N801 - a context manager standing for "no input file"
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def add_parsers(commands) -> None:
+    """Register ``supervised`` and ``quantize``."""
+    parser = _add_training_parser(commands, "supervised", "train a supervised classifier",
+                                  defaults=SUPERVISED_DEFAULTS, handler=cmd_supervised,
+                                  losses=("softmax", "ns", "hs", "ova", "one-vs-all"), epilog=_EPILOG)
+    tune = parser.add_argument_group("autotune arguments")
+    tune.add_argument("-autotune-validation", metavar="PATH", default="", help="validation file: search the "
+                      "arguments not given for the best score on it")
+    tune.add_argument("-autotune-metric", metavar="S", default="f1",
+                      help="f1, f1:LABEL, precisionAtRecall:R[:LABEL] or recallAtPrecision:P[:LABEL] [f1]")
+    tune.add_argument("-autotune-predictions", metavar="N", type=_int_at_least(1), default=1,
+                      help="labels predicted a line while tuning [1]")
+    tune.add_argument("-autotune-duration", metavar="SECONDS", type=_int_at_least(1), default=300,
+                      help="search time [300]")
+    tune.add_argument("-autotune-modelsize", metavar="SIZE", default="",
+                      help="file size to fit (quantised), e.g. 2M [unlimited]")
+    quant: ArgumentParser = commands.add_parser(
+        "quantize", help="quantize a model to reduce the memory usage",
+        description="Quantise <output>.bin into <output>.ftz (fastText's 'quantize' command).",
+        epilog=f"example: {PROG} quantize -output model -input train.txt -qnorm -retrain -epoch 1 -cutoff 100000",
+        allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
+    quant.add_argument("-output", required=True, metavar="PATH", help="model to quantise, without extension")
+    quant.add_argument("-input", default="", metavar="PATH", help="training file, for -retrain")
+    quant.add_argument("-cutoff", type=_int_at_least(0), default=0, metavar="N",
+                       help="number of words and ngrams to retain [0]")
+    quant.add_argument("-retrain", action="store_true", help="whether embeddings are finetuned if a cutoff is applied")
+    quant.add_argument("-qnorm", action="store_true", help="whether the norm is quantized separately")
+    quant.add_argument("-qout", action="store_true", help="whether the classifier is quantized")
+    quant.add_argument("-dsub", type=_int_at_least(1), default=2, metavar="N",
+                       help="size of each sub-vector [2]")
+    quant.add_argument("-epoch", type=_int_at_least(1), default=5, metavar="N", help="epochs of retraining [5]")
+    quant.add_argument("-lr", type=_non_negative_float, default=0.05, metavar="X",
+                       help="learning rate of retraining [0.05]")
+    quant.add_argument("-thread", type=_int_at_least(1), default=12, metavar="N", help="number of threads [12]")
+    quant.add_argument("-verbose", type=_int_at_least(0), default=2, metavar="N", help="verbosity level [2]")
+    quant.set_defaults(handler=cmd_quantize)
