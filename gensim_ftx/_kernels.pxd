@@ -52,6 +52,8 @@ cdef struct WorkerView:
     int32_t drawn[32]             # ns: negatives drawn (and their rows requested) one call ahead
     const int32_t* targets        # one-vs-all: every label of the line is a positive
     int64_t ntargets
+    float* delta                  # dense-output losses with threads: output updates held back, or NULL
+    int64_t pending               # examples whose output updates wait in delta
     int ndrawn
     double loss
     int64_t examples
