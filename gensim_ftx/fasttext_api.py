@@ -89,6 +89,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             _add_pretrained_words(ft, vectors, minCount)
         else:
             ft.prepare_vocab()
+        if not len(ft.wv.index_to_key):
+            raise ValueError(f"{input}: Empty vocabulary. Try a smaller -minCount value.")
         ft.prepare_weights()
         if pretrainedVectors:
             rows = [ft.wv.key_to_index[w] for w in vectors.index_to_key]

@@ -7,9 +7,9 @@ on numpy 1 and 2, with prediction in bulk and without the GIL.
 """
 from . import model as FastText  # noqa: N812 - fastText's module name: fasttext.FastText._FastText
 from . import util
-from .model import _FastText, load_model, loss_name, model_name, tokenize
+from .model import BOW, EOS, EOW, _FastText, load_model, loss_name, model_name, tokenize
 from .training import train_supervised, train_unsupervised
 
-__all__ = ["FastText", "load_model", "loss_name", "model_name", "tokenize", "train_supervised", "train_unsupervised",
-           "util",
+__all__ = ["BOW", "EOS", "EOW", "FastText", "load_model", "loss_name", "model_name", "tokenize", "train_supervised",
+           "train_unsupervised", "util",
            "_FastText"]
