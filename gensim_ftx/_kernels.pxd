@@ -54,6 +54,7 @@ cdef struct WorkerView:
     int64_t ntargets
     float* delta                  # dense-output losses with threads: output updates held back, or NULL
     int64_t pending               # examples whose output updates wait in delta
+    int64_t hold                  # ... applied every this many examples
     int ndrawn
     double loss
     int64_t examples

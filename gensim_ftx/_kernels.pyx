@@ -292,7 +292,6 @@ cdef float ova_loss(const ModelView* m, WorkerView* w, int32_t target, float lr)
 
 
 LOSSES = {"ns": 0, "hs": 1, "softmax": 2, "hs+ns": 3, "ova": 4}
-cdef int64_t OUTPUT_BATCH = 16  # examples a thread holds its output updates for (Worker.hold_output_updates)
 cdef LossFn LOSS_FUNCTIONS[5]
 LOSS_FUNCTIONS[0] = ns_loss
 LOSS_FUNCTIONS[1] = hs_loss
@@ -668,12 +667,12 @@ cdef class Worker:
         free(self.view.rows)
         free(self.view.delta)
 
-    def hold_output_updates(self, KernelModel model):
+    def hold_output_updates(self, KernelModel model, int64_t batch=16):
         """Hold this thread's output-row updates back and apply them every few examples.
 
         Softmax and one-vs-all update every output row for every example; threads doing so at
         once pass the whole matrix between their caches for each example, and two threads ran 3x
-        slower than one. Held back for ``OUTPUT_BATCH`` examples, the rows move between caches
+        slower than one. Held back for ``batch`` examples, the rows move between caches
         that much less often; a thread's own last updates are then missing from at most that
         many of its next examples (the other threads' are as late as under Hogwild anyway).
         """
@@ -683,6 +682,7 @@ cdef class Worker:
             if self.view.delta == NULL:
                 raise MemoryError()
         self.view.pending = 0
+        self.view.hold = max(batch, 1)
 
     @property
     def nan_seen(self) -> bool:
@@ -813,7 +813,7 @@ cdef class Worker:
                     break
                 if self.view.delta != NULL:
                     self.view.pending += 1
-                    if self.view.pending >= OUTPUT_BATCH:
+                    if self.view.pending >= self.view.hold:
                         flush_output(&model.view, &self.view)
                 trained += 1
                 seen += count

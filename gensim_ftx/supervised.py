@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
 _INIT_CHUNK = 1 << 24
 _HOLD_LIMIT = 1 << 24  # floats of output a thread may hold back (64 MiB)
+_HOLD = {"softmax": 16, "ova": 4}  # examples a thread holds its output updates for, with several threads
 
 
 @dataclass
@@ -118,7 +119,7 @@ class SupervisedRun:
     budget: int
     lr: float
     seed: int
-    hold_output: bool = False  # softmax / one-vs-all: threads batch their output updates
+    hold_output: int = 0  # softmax / one-vs-all: examples a thread holds its output updates for
 
 
 def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None = None) -> None:
@@ -137,7 +138,7 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
         try:
             worker = Worker(run.kernel, (run.seed << 20) + k + 1)
             if run.threads > 1 and run.hold_output:
-                worker.hold_output_updates(run.kernel)
+                worker.hold_output_updates(run.kernel, run.hold_output)
             worker.train_lines(run.kernel, data.row_indptr, data.rows, data.label_indptr, data.line_labels,
                                data.line_tokens, first_lines[k], state.counter, run.budget, run.lr, 0.0, state.stop,
                                state.loss_board[k])
@@ -263,7 +264,7 @@ def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed:
         neg_redraw=True, **_paths(loss, label_counts), compute_loss=True, targets=len(labels))
     # Softmax and one-vs-all write every output row for every example: with several threads
     # each holds its output updates back for a few examples (see Worker.hold_output_updates).
-    hold = loss in ("softmax", "ova") and len(labels) * wv.vector_size <= _HOLD_LIMIT
+    hold = _HOLD.get(loss, 0) if len(labels) * wv.vector_size <= _HOLD_LIMIT else 0
     if epoch > 0:
         run_threads(SupervisedRun(kernel, data, thread, max(1, ntokens * epoch), lr, seed, hold), progress)
 
