@@ -84,7 +84,7 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
             train_epochs(model, input, epoch=int(epoch or model.epochs), lr=float(lr or model.alpha),
                          thread=int(thread), progress=progress)
     wv = model.wv
-    q_in = quantize_matrix(np.concatenate([wv.vectors_vocab, wv.vectors_ngrams]), dsub, qnorm)
+    q_in = quantize_matrix(np.concatenate([wv.vectors_vocab, wv.vectors_ngrams]), dsub, qnorm, threads=int(thread))
     dense = q_in.dequantize()
     wv.vectors_vocab = dense[:len(wv.index_to_key)]
     wv.vectors_ngrams = dense[len(wv.index_to_key):]
@@ -93,6 +93,6 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     if qout:
         from .facebook import _model_output, _set_output
 
-        q_out = quantize_matrix(_model_output(model), 2, qnorm)
+        q_out = quantize_matrix(_model_output(model), 2, qnorm, threads=int(thread))
         _set_output(model, q_out.dequantize())
     model._quantized = {"input": q_in, "output": q_out, "qout_flag": bool(qout)}

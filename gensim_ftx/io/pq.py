@@ -7,6 +7,8 @@ unit length first and their norms quantised by a one-dimensional quantiser of th
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .quant import KSUB, ProductQuantizer, QuantizedMatrix
@@ -50,8 +52,13 @@ def kmeans(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return centroids
 
 
-def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234) -> tuple[ProductQuantizer, np.ndarray]:
-    """A product quantiser for the rows of ``x`` and their codes ``(rows, nsubq)``."""
+def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,
+                    threads: int = 1) -> tuple[ProductQuantizer, np.ndarray]:
+    """A product quantiser for the rows of ``x`` and their codes ``(rows, nsubq)``.
+
+    The sub-quantisers are independent: ``threads`` of them train at once (NumPy releases the
+    GIL), each from its own random stream, so the result does not depend on ``threads``.
+    """
     n, dim = x.shape
     if n < KSUB:
         raise ValueError(f"Matrix too small for quantization, must have at least {KSUB} rows (has {n})")
@@ -59,22 +66,30 @@ def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234) -> tuple[Product
         raise ValueError(f"dsub must be >= 1, got {dsub}")
     nsubq = -(-dim // dsub)
     lastdsub = dim % dsub or dsub
-    rng = np.random.default_rng(seed)
     centroids = np.zeros(dim * KSUB, dtype=np.float32)
     codes = np.empty((n, nsubq), dtype=np.uint8)
     sample = min(n, MAX_POINTS)
-    for m in range(nsubq):
+
+    def train(m: int) -> None:
+        rng = np.random.default_rng([seed, m])
         width = lastdsub if m == nsubq - 1 else dsub
         block = np.ascontiguousarray(x[:, m * dsub:m * dsub + width], dtype=np.float32)
         points = block if sample == n else block[rng.permutation(n)[:sample]]
         book = kmeans(points, rng)
         centroids[m * KSUB * dsub: m * KSUB * dsub + KSUB * width] = book.reshape(-1)
         codes[:, m] = _nearest(block, book)
+
+    if threads > 1 and nsubq > 1:
+        with ThreadPoolExecutor(min(threads, nsubq)) as pool:
+            list(pool.map(train, range(nsubq)))
+    else:
+        for m in range(nsubq):
+            train(m)
     return ProductQuantizer(dim, nsubq, dsub, lastdsub, centroids), codes
 
 
-def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool) -> QuantizedMatrix:
-    """fastText's ``QuantMatrix(DenseMatrix&&, dsub, qnorm)``."""
+def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool, threads: int = 1) -> QuantizedMatrix:
+    """fastText's ``QuantMatrix(DenseMatrix&&, dsub, qnorm)``, trained on ``threads`` threads."""
     rows = np.array(matrix, dtype=np.float32)
     norm_codes = npq = None
     if qnorm:
@@ -83,5 +98,5 @@ def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool) -> QuantizedMatr
         rows /= safe[:, None]
         npq, codes = train_quantizer(norms[:, None], 1)
         norm_codes = codes[:, 0].copy()
-    pq, codes = train_quantizer(rows, dsub)
+    pq, codes = train_quantizer(rows, dsub, threads=threads)
     return QuantizedMatrix(bool(qnorm), rows.shape[0], rows.shape[1], codes.reshape(-1), pq, norm_codes, npq)
