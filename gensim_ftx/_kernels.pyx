@@ -401,6 +401,9 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
             gftx_axpy(input_row(m, w.rows[k]), 1.0, w.grad, dim)
 
 
+cdef int64_t PREFETCH_AHEAD = 8
+
+
 cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
                           const int32_t* labels, int64_t nlabels, float lr) noexcept nogil:
     """fastText's ``supervised``: CBOW whose context is the whole line and whose target is one of
@@ -413,7 +416,12 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
     if n == 0 or nlabels == 0:
         return
     memset(w.hidden, 0, dim * sizeof(float))
+    for k in range(min(n, PREFETCH_AHEAD)):
+        gftx_prefetch_row(input_row(m, rows[k]), dim)
     for k in range(n):
+        # rows are scattered over the n-gram buckets: ask for the ones a few steps ahead
+        if k + PREFETCH_AHEAD < n:
+            gftx_prefetch_row(input_row(m, rows[k + PREFETCH_AHEAD]), dim)
         gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
     gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
     memset(w.grad, 0, dim * sizeof(float))
