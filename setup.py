@@ -33,6 +33,7 @@ setup(
             extension("gensim_ftx._compose"),
             extension("gensim_ftx._vocab"),
             extension("gensim_ftx.io._dictionary"),
+            extension("gensim_ftx.io._pq"),
             extension("gensim_ftx._corpus"),
             extension("gensim_ftx._lines"),
             extension("gensim_ftx._kernels"),

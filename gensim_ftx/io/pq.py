@@ -11,45 +11,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ._pq import assign, kmeans
 from .quant import KSUB, ProductQuantizer, QuantizedMatrix
 
 NITER = 25
 MAX_POINTS = 256 * KSUB
 EPS = 1e-7
-_CHUNK = 1 << 16
-
-
-def _nearest(x: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-    """Index of the nearest centroid (squared L2) of each row of ``x``, in chunks."""
-    codes = np.empty(len(x), dtype=np.uint8)
-    c_norms = (centroids * centroids).sum(axis=1)
-    for start in range(0, len(x), _CHUNK):
-        part = x[start:start + _CHUNK]
-        distances = c_norms[None, :] - 2.0 * (part @ centroids.T)
-        codes[start:start + _CHUNK] = np.argmin(distances, axis=1)
-    return codes
-
-
-def kmeans(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """256 centroids of the rows of ``x`` (float32, at least 256 rows)."""
-    n, d = x.shape
-    centroids = x[rng.permutation(n)[:KSUB]].copy()
-    for _ in range(NITER):
-        codes = _nearest(x, centroids)
-        counts = np.bincount(codes, minlength=KSUB)
-        sums = np.zeros((KSUB, d), dtype=np.float64)
-        np.add.at(sums, codes, x)
-        filled = counts > 0
-        centroids[filled] = (sums[filled] / counts[filled, None]).astype(np.float32)
-        for k in np.flatnonzero(~filled):
-            # split a cluster chosen with probability growing with its size, as fastText does
-            big = int(rng.choice(KSUB, p=np.maximum(counts - 1, 0) / max(np.maximum(counts - 1, 0).sum(), 1)))
-            sign = (np.arange(d) % 2) * 2 - 1
-            centroids[k] = centroids[big] + sign * EPS
-            centroids[big] -= sign * EPS
-            counts[k] = counts[big] // 2
-            counts[big] -= counts[k]
-    return centroids
 
 
 def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,
@@ -74,10 +41,11 @@ def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,
         rng = np.random.default_rng([seed, m])
         width = lastdsub if m == nsubq - 1 else dsub
         block = np.ascontiguousarray(x[:, m * dsub:m * dsub + width], dtype=np.float32)
-        points = block if sample == n else block[rng.permutation(n)[:sample]]
-        book = kmeans(points, rng)
+        points = block if sample == n else np.ascontiguousarray(block[rng.permutation(n)[:sample]])
+        start = rng.permutation(len(points))[:KSUB].astype(np.int64)
+        book = kmeans(points, start, NITER, int(rng.integers(1, 2**63)), EPS)
         centroids[m * KSUB * dsub: m * KSUB * dsub + KSUB * width] = book.reshape(-1)
-        codes[:, m] = _nearest(block, book)
+        codes[:, m] = assign(block, book)
 
     if threads > 1 and nsubq > 1:
         with ThreadPoolExecutor(min(threads, nsubq)) as pool:
