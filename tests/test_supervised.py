@@ -190,3 +190,16 @@ def test_autotune_metrics_and_errors(data):
     model = ftx.train_supervised(str(train), autotuneValidationFile=str(test), autotuneDuration=2,
                                  autotuneMetric="f1:__label__c2", thread=1, verbose=0)
     assert model.test_label(str(test))["__label__c2"]["f1score"] > 0.5
+
+
+def test_pretrained_vectors_start_the_words_rows(data, tmp_path):
+    train, test = data
+    vec = tmp_path / "pre.vec"
+    vec.write_text("3 4\ncue0w1 1 2 3 4\nbrandnewword 0.5 0.5 0.5 0.5\nnoise1 -1 0 1 0\n")
+    model = ftx.train_supervised(str(train), dim=4, epoch=0, pretrainedVectors=str(vec), thread=1, verbose=0)
+    assert "brandnewword" in model.words  # fastText adds every pretrained word to the dictionary
+    rows = model.get_input_matrix()
+    assert np.array_equal(rows[model.get_word_id("cue0w1")], [1, 2, 3, 4])
+    assert np.array_equal(rows[model.get_word_id("noise1")], [-1, 0, 1, 0])
+    with pytest.raises(ValueError, match="dimension 4, but dim is 5"):
+        ftx.train_supervised(str(train), dim=5, pretrainedVectors=str(vec), verbose=0)
