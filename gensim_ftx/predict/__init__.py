@@ -1,4 +1,4 @@
 """Bulk, GIL-free scoring of text by fastText models: labels, probabilities, line and word vectors."""
-from .scorer import Predictor, build_tree
+from .scorer import Predictor
 
-__all__ = ["Predictor", "build_tree"]
+__all__ = ["Predictor"]

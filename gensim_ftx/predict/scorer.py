@@ -15,6 +15,7 @@ import numpy as np
 
 from .._subwords import SubwordHasher
 from .._vocab import KeyStore
+from ..huffman import children
 from ..io.quant import QuantizedMatrix
 from ..vocab import compact_store
 from ._scorer import MatrixRows, Scorer, pack_lines, split_lines
@@ -23,32 +24,6 @@ EOS = "</s>"
 LABEL_PREFIX = "__label__"
 _LINES_PER_TASK = 256  # lines a thread scores between looks at the queue
 _READ_CHUNK = 1 << 24
-
-
-def build_tree(counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Children ``(left, right)`` of the ``2n - 1`` nodes of fastText's hierarchical-softmax tree.
-
-    The tree is the Huffman tree fastText builds over ``counts`` (sorted by decreasing count,
-    as a dictionary's labels are): leaves ``0..n-1``, inner nodes from ``n`` on, root last.
-    """
-    n = len(counts)
-    size = max(2 * n - 1, 0)
-    node_count = [int(c) for c in counts] + [10**15] * (size - n)
-    left = np.full(size, -1, dtype=np.int32)
-    right = np.full(size, -1, dtype=np.int32)
-    leaf, inner = n - 1, n
-    for i in range(n, size):
-        pair = []
-        for _ in range(2):
-            if leaf >= 0 and node_count[leaf] < node_count[inner]:
-                pair.append(leaf)
-                leaf -= 1
-            else:
-                pair.append(inner)
-                inner += 1
-        left[i], right[i] = pair
-        node_count[i] = node_count[pair[0]] + node_count[pair[1]]
-    return left, right
 
 
 @dataclass
@@ -123,7 +98,7 @@ class Predictor:
         self.loss = loss
         left = right = None
         if loss == "hs" and output is not None and self.labels:
-            left, right = build_tree(label_counts)
+            left, right = children(label_counts)
         self.scorer = Scorer(words, self.label_store, len(words), hasher, int(word_ngrams), int(bucket), input,
                              output, loss, left, right, label_prefix.encode("utf-8"), subword_indptr, subword_ids)
         self.dim = self.scorer.dim
