@@ -26,7 +26,7 @@ from ._vocab import KeyStore
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .predict._scorer import split_lines
 from .tables import FASTTEXT, huffman_paths, negative_sampler
-from .trainer import Progress, TrainingRun, report
+from .trainer import Progress, TrainingRun, report, run_watched
 
 logger = logging.getLogger(__name__)
 
@@ -151,26 +151,12 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
 
     workers = [threading.Thread(target=work, args=(k,), daemon=True, name=f"gensim_ftx-sup-{k}")
                for k in range(run.threads)]
-    for thread in workers:
-        thread.start()
-    try:
-        next_progress = next_log = time.perf_counter()
-        while any(t.is_alive() for t in workers):
-            for thread in workers:
-                thread.join(timeout=0.05)
-            now = time.perf_counter()
-            if progress is not None and now >= next_progress:
-                next_progress = now + 0.1
-                progress(report(state, run.threads, 0))
-            if now >= next_log:
-                next_log = now + 1.0
-                logger.info("PROGRESS: at %.2f%% of tokens, loss %.6f", 100.0 * min(1.0, state.counter[0] / run.budget),
-                            report(state, run.threads, 0).loss)
-    except KeyboardInterrupt:
-        state.stop[0] = 1
-        for thread in workers:
-            thread.join()
-        raise
+    ticks = [(1.0, 1.0, lambda: logger.info("PROGRESS: at %.2f%% of tokens, loss %.6f",
+                                            100.0 * min(1.0, state.counter[0] / run.budget),
+                                            report(state, run.threads, 0).loss))]
+    if progress is not None:
+        ticks.append((0.1, 0.0, lambda: progress(report(state, run.threads, 0))))
+    run_watched(workers, state.stop, ticks)
     if errors:
         raise errors[0]
     if nan_seen:

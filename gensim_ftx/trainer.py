@@ -199,29 +199,17 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
     threads = [threading.Thread(target=work, args=(k,), daemon=True, name=f"gensim_ftx-{k}") for k in range(workers)]
     start = time.perf_counter()
     start_count = int(run.counter[0])
-    for thread in threads:
-        thread.start()
-    try:
-        next_report = start + report_delay
-        next_progress = start
-        while any(t.is_alive() for t in threads):
-            for thread in threads:
-                thread.join(timeout=0.05)
-            now = time.perf_counter()
-            if run.progress is not None and now >= next_progress:
-                next_progress = now + 0.1
-                run.progress(report(run, workers, cur_epoch))
-            if now >= next_report:
-                next_report = now + report_delay
-                done = int(run.counter[0])
-                rate = (done - start_count) / max(now - start, 1e-9)
-                logger.info("EPOCH %i - PROGRESS: at %.2f%% of words, %.0f words/s, alpha %.6f", cur_epoch,
-                            100.0 * done / max(run.budget, 1), rate, current_alpha(run))
-    except KeyboardInterrupt:
-        run.stop[0] = 1
-        for thread in threads:
-            thread.join()
-        raise
+
+    def log() -> None:
+        done = int(run.counter[0])
+        rate = (done - start_count) / max(time.perf_counter() - start, 1e-9)
+        logger.info("EPOCH %i - PROGRESS: at %.2f%% of words, %.0f words/s, alpha %.6f", cur_epoch,
+                    100.0 * done / max(run.budget, 1), rate, current_alpha(run))
+
+    ticks = [(report_delay, report_delay, log)]
+    if run.progress is not None:
+        ticks.append((0.1, 0.0, lambda: run.progress(report(run, workers, cur_epoch))))
+    run_watched(threads, run.stop, ticks)
     if errors:
         raise errors[0]
     elapsed = time.perf_counter() - start
@@ -231,6 +219,31 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
             totals += result
     lines, effective, _, raw, loss = totals
     return int(effective), int(raw), int(lines), float(loss), elapsed
+
+
+def run_watched(threads: list[threading.Thread], stop: np.ndarray,
+                ticks: list[tuple[float, float, Callable[[], None]]]) -> None:
+    """Start ``threads`` and wait for them; each ``(interval, first, callback)`` of ``ticks`` runs
+    ``first`` seconds after the start and then about every ``interval`` seconds (progress, logs).
+    Ctrl-C sets ``stop[0]``, lets every thread finish its line, and re-raises."""
+    start = time.perf_counter()
+    due = [start + first for _, first, _ in ticks]
+    for thread in threads:
+        thread.start()
+    try:
+        while any(t.is_alive() for t in threads):
+            for thread in threads:
+                thread.join(timeout=0.05)
+            now = time.perf_counter()
+            for k, (interval, _, callback) in enumerate(ticks):
+                if now >= due[k]:
+                    due[k] = now + interval
+                    callback()
+    except KeyboardInterrupt:
+        stop[0] = 1
+        for thread in threads:
+            thread.join()
+        raise
 
 
 def current_alpha(run: TrainingRun) -> float:
