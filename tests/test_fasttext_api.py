@@ -269,3 +269,25 @@ def test_download_model_from_a_local_server(tmp_path, monkeypatch):
         server.shutdown()
     with pytest.raises(OSError, match="cannot download"):
         ftx.util.download_model("fr", base_url="http://127.0.0.1:9/")
+
+
+@pytest.mark.parametrize("name", ["sup_many_labels", "sup_quant_qnorm"])
+def test_get_meter_equals_fasttexts(trained_model, name):
+    model = trained_model(name)
+    ours, reference = ftx.load_model(str(model.path)), model.reference
+    for k in (-1, 2):
+        a, b = ours.get_meter(model.corpus, k=k), reference.get_meter(model.corpus, k=k)
+        # fastText's own _Meter wrappers use np.array(copy=False), which numpy 2 refuses: read its core
+        for label in reference.labels[:4]:
+            scores, golds = a.score_vs_true(label)
+            pairs = b.m.scoreVsTrue(reference.get_label_id(label))
+            assert np.array_equal(scores, np.array([p[0] for p in pairs], dtype=np.float32))
+            assert np.array_equal(golds, np.array([p[1] for p in pairs], dtype=np.float32))
+            curve = b.m.precisionRecallCurveLabel(reference.get_label_id(label))
+            precision, recall = a.precision_recall_curve(label)
+            assert np.array_equal(precision, [p for p, _ in curve]) and np.array_equal(recall, [r for _, r in curve])
+            assert a.precision_at_recall(0.3, label) == b.precision_at_recall(0.3, label)
+            assert a.recall_at_precision(0.5, label) == b.recall_at_precision(0.5, label)
+        precision, recall = a.precision_recall_curve()
+        curve = b.m.precisionRecallCurve()
+        assert np.array_equal(precision, [p for p, _ in curve]) and np.array_equal(recall, [r for _, r in curve])

@@ -397,6 +397,13 @@ class _FastText:
         return {label: {"precision": meter.precision(i), "recall": meter.recall(i), "f1score": meter.f1score(i)}
                 for i, label in enumerate(self.predictor.labels)}
 
+    def get_meter(self, path: str, k: int = -1):
+        """A meter of the predictions on a labelled file: ``score_vs_true``, ``precision_recall_curve``,
+        ``precision_at_recall``, ``recall_at_precision`` (per label or over all)."""
+        from .meter import _Meter
+
+        return _Meter.from_file(self, path, k)
+
     # -- compression -----------------------------------------------------------------------------
 
     def quantize(self, input: str | None = None, qout: bool = False, cutoff: int = 0, retrain: bool = False,
