@@ -415,8 +415,21 @@ class FastTextKeyedVectors(gensim_fasttext.FastTextKeyedVectors):
         """Load keyed vectors saved with ``save``; vectors saved by gensim's class are adopted."""
         obj = KeyedVectors.load.__func__(cls, fname_or_handle, **kwargs)
         if isinstance(obj, gensim_fasttext.FastTextKeyedVectors) and not isinstance(obj, cls):
+            from .portable import restore_vectors
+
+            restore_vectors(obj)  # what a portable file kept as plain data
             obj = cls.adopt(obj)
         return obj
+
+    def save(self, fname_or_handle, *args, portable: bool = False, **kwargs) -> None:
+        """gensim's ``save``; with ``portable=True`` the file loads in plain gensim too
+        (gensim's class, a ``dict``/``list`` vocabulary; see :mod:`gensim_ftx.portable`)."""
+        if portable:
+            from .portable import to_gensim_vectors
+
+            to_gensim_vectors(self).save(fname_or_handle, *args, **kwargs)
+            return
+        super().save(fname_or_handle, *args, **kwargs)
 
     @classmethod
     def adopt(cls, other: gensim_fasttext.FastTextKeyedVectors) -> FastTextKeyedVectors:

@@ -328,12 +328,33 @@ class FastText(gensim_fasttext.FastText):
     @classmethod
     def load(cls, *args, **kwargs) -> FastText:
         """Load a model saved with ``save``; models saved by gensim's ``FastText`` are adopted."""
+        from .portable import restore, restore_vectors
+
         model = super().load(*args, **kwargs)
         if not isinstance(model, cls) and isinstance(model, gensim_fasttext.FastText):
             model.__class__ = cls
+            restore(model)  # what a portable file kept as plain data
             model._set_defaults()
+            restore_vectors(model.wv)
             FastTextKeyedVectors.adopt(model.wv)
         return model
+
+    def save(self, fname_or_handle, *args, portable: bool = False, **kwargs) -> None:
+        """gensim's ``save``; with ``portable=True`` the file loads in plain gensim too.
+
+        Parameters
+        ----------
+        portable : bool, keyword-only
+            Write gensim's own classes (see :mod:`gensim_ftx.portable`): ``gensim.models.FastText.load``
+            opens the file without gensim_ftx, and ``gensim_ftx.FastText.load`` gives this class back
+            with its fastText state. Costs the vocabulary as a Python ``dict`` and ``list`` while saving.
+        """
+        if portable:
+            from .portable import to_gensim
+
+            to_gensim(self).save(fname_or_handle, *args, **kwargs)
+            return
+        super().save(fname_or_handle, *args, **kwargs)
 
     def _load_specials(self, *args, **kwargs):
         super()._load_specials(*args, **kwargs)
