@@ -55,7 +55,6 @@ cdef enum:
     KSUB = 256                    # centroids per sub-quantiser
     MAX_SIGMOID = 8
     SIGMOID_TABLE_SIZE = 512
-cdef uint64_t WORD_NGRAM_PRIME = 116049371  # Dictionary::addWordNgrams
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
 
 LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
@@ -84,10 +83,6 @@ cdef inline float table_sigmoid(float x) noexcept nogil:
 cdef inline float std_log(float x) noexcept nogil:
     # fastText adds 1e-5 in double precision and keeps the log as float
     return <float>log(<double>x + 1e-5)
-
-
-cdef inline bint is_space(unsigned char c) noexcept nogil:
-    return c == b' ' or c == b'\n' or c == b'\r' or c == b'\t' or c == b'\v' or c == b'\f' or c == 0
 
 
 # ---------------------------------------------------------------------------------------------
