@@ -10,6 +10,7 @@ import numpy as np
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
 from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
@@ -170,22 +171,14 @@ cdef class LineReader:
                 row_ptr.push_back(rows.size())
                 gold_ptr.push_back(gold.size())
                 tokens.push_back(<int32_t>b.tokens)
-        return (_copy64(row_ptr), _copy32(rows), _copy64(gold_ptr), _copy32(gold), _copy32(tokens))
+        return (_array(row_ptr.data(), row_ptr.size(), np.int64), _array(rows.data(), rows.size(), np.int32),
+                _array(gold_ptr.data(), gold_ptr.size(), np.int64), _array(gold.data(), gold.size(), np.int32),
+                _array(tokens.data(), tokens.size(), np.int32))
 
 
-cdef object _copy32(vector[int32_t]& v):
-    out = np.empty(v.size(), dtype=np.int32)
-    cdef int32_t[::1] view = out
-    cdef size_t i
-    for i in range(v.size()):
-        view[i] = v[i]
-    return out
-
-
-cdef object _copy64(vector[int64_t]& v):
-    out = np.empty(v.size(), dtype=np.int64)
-    cdef int64_t[::1] view = out
-    cdef size_t i
-    for i in range(v.size()):
-        view[i] = v[i]
+cdef object _array(const void* data, size_t count, object dtype):
+    """A NumPy copy of ``count`` items of ``dtype`` at ``data`` (a vector's storage)."""
+    out = np.empty(count, dtype=dtype)
+    if count:
+        memcpy(cnp.PyArray_DATA(out), data, count * out.itemsize)
     return out

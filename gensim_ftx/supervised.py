@@ -37,14 +37,9 @@ _HOLD = {"softmax": 16, "ova": 4}  # examples a thread holds its output updates 
 
 
 @dataclass
-class SupervisedData:
-    """A training file counted and encoded: the dictionary and every line's rows and labels."""
+class EncodedLines:
+    """A training file read once: every line's input rows and labels (see :meth:`LineReader.encode`)."""
 
-    words: list[bytes]
-    word_counts: np.ndarray
-    labels: list[bytes]
-    label_counts: np.ndarray
-    ntokens: int
     line_starts: np.ndarray      # byte offset of each line (threads start at their offset's line)
     row_indptr: np.ndarray
     rows: np.ndarray
@@ -101,12 +96,12 @@ def fasttext_init(rows: int, dim: int, threads: int, seed: int) -> np.ndarray:
     return matrix
 
 
-def encode(path: str, reader: LineReader) -> tuple:
-    """Every line of ``path`` as input rows and labels (see :meth:`LineReader.encode`)."""
+def encode(path: str, reader: LineReader) -> EncodedLines:
+    """Every line of ``path`` as input rows and labels."""
     with open(path, "rb") as stream:
         data = stream.read()
     starts, ends, ended = split_lines(data)
-    return (starts,) + tuple(reader.encode(data, starts, ends, ended))
+    return EncodedLines(starts, *reader.encode(data, starts, ends, ended))
 
 
 @dataclass
@@ -114,7 +109,7 @@ class SupervisedRun:
     """The arrays of one training run, for :func:`run_threads`."""
 
     kernel: KernelModel
-    data: SupervisedData
+    data: EncodedLines
     threads: int
     budget: int
     lr: float
@@ -237,10 +232,8 @@ def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed:
     prefix = getattr(model, "label_prefix", "__label__").encode("utf-8")
     reader = LineReader(_store(words)[0], _store(labels)[0], wv.hasher, args.word_ngrams, args.bucket, prefix,
                         wv.subword_indptr, wv.subword_ids)
-    line_starts, row_indptr, rows, label_indptr, line_labels, line_tokens = encode(input, reader)
-    ntokens = int(line_tokens.sum())
-    data = SupervisedData(words, None, labels, model.label_counts, ntokens, line_starts, row_indptr, rows,
-                          label_indptr, line_labels, line_tokens)
+    data = encode(input, reader)
+    ntokens = int(data.line_tokens.sum())
     loss = model.loss
     label_counts = np.asarray(model.label_counts, dtype=np.int64)
     output = _output(model)
