@@ -122,6 +122,20 @@ def run_ours(train: Path, valid: Path, params: dict, threads: int, seed: int, ks
     return {"wall": wall, "train_rate": reports[-1].words_per_sec_thread, "scores": scores}
 
 
+def scaling_lines(by_threads: dict) -> list[str]:
+    """Total training words/s at each thread count over that at the first, per repeat (the runs
+    of one repeat are next to each other in time): medians and ranges."""
+    counts = sorted(by_threads)
+    lines = []
+    for system in ("fastText", "gensim_ftx"):
+        base = [r["train_rate"] * counts[0] for r in by_threads[counts[0]][system]]
+        for threads in counts[1:]:
+            ratios = [r["train_rate"] * threads / b for r, b in zip(by_threads[threads][system], base)]
+            lines.append(f"{'':16s} {system:10s} {counts[0]} -> {threads} threads: total training speed "
+                         f"x{statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+    return lines
+
+
 def run_child(system: str, case: str, threads: int, seed: int, binary: str | None) -> dict:
     """One run in a fresh process (no state shared between runs)."""
     cmd = [sys.executable, __file__, "--child", system, case, str(threads), str(seed), binary or ""]
@@ -185,11 +199,14 @@ def main() -> None:
     for case in [c for c in args.cases if c != "quantize"]:
         train_name, valid_name, params, ks = CASES[case]
         tokens = count_tokens(data_path(train_name)) * int(params.get("epoch", 5))
-        for threads in args.threads:
-            results = {"fastText": [], "gensim_ftx": []}
-            for run in range(args.repeat):
-                for system in results:  # interleaved, so that machine noise hits both
-                    results[system].append(run_child(system, case, threads, run, args.fasttext_bin))
+        # Interleaved (each repeat runs every thread count on both systems), so that machine
+        # noise hits both systems and both thread counts alike.
+        by_threads = {t: {"fastText": [], "gensim_ftx": []} for t in args.threads}
+        for run in range(args.repeat):
+            for threads in args.threads:
+                for system in ("fastText", "gensim_ftx"):
+                    by_threads[threads][system].append(run_child(system, case, threads, run, args.fasttext_bin))
+        for threads, results in by_threads.items():
             for system, runs in results.items():
                 rate = statistics.median(tokens / r["wall"] / threads for r in runs)
                 train_rate = statistics.median(r["train_rate"] for r in runs)
@@ -207,6 +224,8 @@ def main() -> None:
             ours, theirs = speeds["gensim_ftx"], speeds["fastText"]
             lines.append(f"{'':16s} gensim_ftx / fastText: training {ours[0] / theirs[0]:.2f}x, "
                          f"whole command {ours[1] / theirs[1]:.2f}x")
+        if len(args.threads) > 1:
+            lines += scaling_lines(by_threads)
     if "quantize" in args.cases:
         lines += quantize_case(args.fasttext_bin, args.repeat, args.threads[0])
     print(f"fastText: {args.fasttext_bin or 'the fasttext package'}; {os.cpu_count()} CPUs; medians (min-max)")

@@ -110,7 +110,7 @@ cdef bint refill(TokenStream* s) noexcept nogil:
     s.buf_offset += s.len
     s.pos = 0
     s.len = 0
-    if s.err:
+    if s.err or s.fd < 0:  # fd -1: a stream over a memory buffer (TokenCounter.update)
         return False
     while True:
         got = c_read(s.fd, s.buf, s.cap)
@@ -240,14 +240,58 @@ cdef class _Counter:
         self.store = KeyStore()
         self.store.reserve(1 << 15, 1 << 18)
 
-    cdef int add(self, const unsigned char* word, Py_ssize_t n) except -1 nogil:
+    cdef int add(self, const unsigned char* word, Py_ssize_t n, int64_t count=1) except -1 nogil:
         cdef int64_t wid = self.store.find(word, n)
         if wid >= 0:
-            self.counts[wid] += 1
+            self.counts[wid] += count
         else:
             self.store.push(word, n)
-            self.counts.push_back(1)
+            self.counts.push_back(count)
         return 0
+
+    cdef int add_all(self, _Counter other) except -1 nogil:
+        """Add ``other``'s counts; its new words follow ours in its order of first sight."""
+        cdef const unsigned char* arena = other.store.arena.data()
+        cdef const int64_t* offsets = other.store.offsets.data()
+        cdef Py_ssize_t i
+        for i in range(other.store.size()):
+            self.add(arena + offsets[i], offsets[i + 1] - offsets[i], other.counts[i])
+        return 0
+
+    cdef list words(self):
+        cdef Py_ssize_t i
+        cdef const char* arena = <const char*>self.store.arena.data()
+        cdef const int64_t* offsets = self.store.offsets.data()
+        return [PyBytes_FromStringAndSize(arena + offsets[i], offsets[i + 1] - offsets[i])
+                for i in range(self.store.size())]
+
+    cdef object count_array(self):
+        cdef Py_ssize_t n = self.store.size()
+        counts = np.empty(n, dtype=np.int64)
+        if n:
+            memcpy(cnp.PyArray_DATA(counts), self.counts.data(), n * sizeof(int64_t))
+        return counts
+
+
+cdef int count_tokens(TokenStream* s, _Counter counter, vector[unsigned char]* scratch, bint eos,
+                      Py_ssize_t max_token_bytes, long long* ntokens, long long* newlines) except -1 nogil:
+    """Count every token of ``s`` into ``counter`` (one ``</s>`` a newline in ``eos`` mode)."""
+    cdef const unsigned char* tok = NULL
+    cdef Py_ssize_t n = 0
+    cdef long long offset = 0
+    cdef int kind
+    while True:
+        kind = next_token(s, scratch, max_token_bytes, &tok, &n, &offset)
+        if kind == TOK_WORD:
+            counter.add(tok, n)
+            ntokens[0] += 1
+        elif kind == TOK_NEWLINE:
+            newlines[0] += 1
+            if eos:
+                counter.add(EOS_WORD, 4)
+                ntokens[0] += 1
+        else:
+            return 0
 
 
 def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
@@ -287,36 +331,111 @@ def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_T
     stream_open(&s, path, COUNT_BUFFER_BYTES)
     cdef _Counter counter = _Counter()
     cdef vector[unsigned char] scratch
-    cdef const unsigned char* tok = NULL
-    cdef Py_ssize_t n = 0
-    cdef long long offset = 0, ntokens = 0
-    cdef int kind
+    cdef long long ntokens = 0, newlines = 0
     try:
         with nogil:
-            while True:
-                kind = next_token(&s, &scratch, max_token_bytes, &tok, &n, &offset)
-                if kind == TOK_WORD:
-                    counter.add(tok, n)
-                    ntokens += 1
-                elif kind == TOK_NEWLINE:
-                    if eos:
-                        counter.add(EOS_WORD, 4)
-                        ntokens += 1
-                else:
-                    break
+            count_tokens(&s, counter, &scratch, eos, max_token_bytes, &ntokens, &newlines)
         if s.err:
             raise OSError(s.err, os.strerror(s.err), path)
     finally:
         stream_close(&s)
+    return counter.words(), counter.count_array(), ntokens
 
-    cdef Py_ssize_t nwords = counter.store.size(), i
-    cdef const char* arena = <const char*>counter.store.arena.data()
-    cdef const int64_t* offsets = counter.store.offsets.data()
-    words = [PyBytes_FromStringAndSize(arena + offsets[i], offsets[i + 1] - offsets[i]) for i in range(nwords)]
-    counts = np.empty(nwords, dtype=np.int64)
-    if nwords:
-        memcpy(cnp.PyArray_DATA(counts), counter.counts.data(), nwords * sizeof(int64_t))
-    return words, counts, ntokens
+
+@cython.final
+cdef class TokenCounter:
+    """Token counts of a text given in pieces, with fastText's tokenisation (as :func:`count_words`).
+
+    The counter behind distributed vocabulary counting: each partition of a corpus is counted
+    into its own ``TokenCounter`` and the counters are merged in corpus order, so the words,
+    their order of first occurrence and the counts equal one pass over the whole corpus.
+    Counters pickle compactly (the words' bytes back to back).
+
+    Parameters
+    ----------
+    eos : bool, keyword-only
+        Count one ``</s>`` for every newline.
+    max_token_bytes : int, keyword-only
+        Longer tokens keep only their first ``max_token_bytes`` bytes (see :func:`count_words`).
+    """
+    cdef _Counter counter
+    cdef vector[unsigned char] scratch
+    cdef readonly bint eos
+    cdef readonly Py_ssize_t max_token_bytes
+    cdef readonly long long ntokens
+    cdef readonly long long newlines
+    cdef readonly bint open_line  # bytes after the last newline seen (a last line without one)
+
+    def __cinit__(self, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
+        if max_token_bytes < 1:
+            raise ValueError(f"max_token_bytes must be >= 1, got {max_token_bytes}")
+        self.counter = _Counter()
+        self.eos = eos
+        self.max_token_bytes = max_token_bytes
+
+    @property
+    def nlines(self) -> int:
+        """Lines seen, a last line without a newline included (as a file's line count)."""
+        return self.newlines + self.open_line
+
+    def __len__(self) -> int:
+        return self.counter.store.size()
+
+    def update(self, const unsigned char[::1] data not None):
+        """Count the tokens of ``data`` (bytes-like). A piece must end where a token ends (at a
+        separator or the end of the text): a token split between two pieces counts as two."""
+        cdef TokenStream s
+        cdef Py_ssize_t n = data.shape[0]
+        if n == 0:
+            return
+        s.fd = -1
+        s.buf = <unsigned char*>&data[0]  # read only: a memory stream never writes its buffer
+        s.cap = n
+        s.len = n
+        s.pos = 0
+        s.buf_offset = 0
+        s.err = 0
+        with nogil:
+            count_tokens(&s, self.counter, &self.scratch, self.eos, self.max_token_bytes, &self.ntokens,
+                         &self.newlines)
+        self.open_line = data[n - 1] != b'\n'
+
+    def merge(self, TokenCounter other not None):
+        """Add ``other`` (the text that follows ours): its new words come after ours."""
+        if other.eos != self.eos:
+            raise ValueError("cannot merge counters with different eos settings")
+        with nogil:
+            self.counter.add_all(other.counter)
+        self.ntokens += other.ntokens
+        self.newlines += other.newlines
+        if other.newlines or other.open_line:  # other holds text: its end is the end
+            self.open_line = other.open_line
+        return self
+
+    def result(self) -> tuple:
+        """``(words, counts, ntokens)`` as :func:`count_words` returns them."""
+        return self.counter.words(), self.counter.count_array(), self.ntokens
+
+    def __reduce__(self):
+        words, counts, _ = self.result()
+        lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+        state = (b"".join(words), lengths, counts, self.ntokens, self.newlines, self.open_line)
+        return _restore_counter, (self.eos, self.max_token_bytes, state)
+
+
+def _restore_counter(bint eos, Py_ssize_t max_token_bytes, tuple state) -> TokenCounter:
+    cdef TokenCounter counter = TokenCounter(eos=eos, max_token_bytes=max_token_bytes)
+    cdef const unsigned char[::1] blob = state[0]
+    cdef const int64_t[::1] lengths = state[1]
+    cdef const int64_t[::1] counts = state[2]
+    cdef Py_ssize_t i, start = 0
+    cdef const unsigned char* base = &blob[0] if blob.shape[0] else <const unsigned char*>b""
+    for i in range(lengths.shape[0]):
+        counter.counter.store.push(base + start, lengths[i])
+        counter.counter.counts.push_back(counts[i])
+        start += lengths[i]
+    counter.ntokens, counter.newlines, counter.open_line = state[3], state[4], state[5]
+    return counter
 
 
 cdef class ShardReader:

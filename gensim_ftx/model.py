@@ -116,28 +116,72 @@ class FastText(gensim_fasttext.FastText):
             return total_words, corpus_count
         start = default_timer()
         words, counts, ntokens = count_words(os.fspath(corpus_file), eos=eos)
+        self.raw_vocab = self._counted_vocab(zip(words, counts.tolist()))
+        self.corpus_count = _count_lines(corpus_file)
+        self.corpus_total_words = ntokens
+        self.fasttext_ntokens = ntokens
+        logger.info("collected %i word types from %s (%i tokens, %i lines) in %.1fs", len(self.raw_vocab), corpus_file,
+                    ntokens, self.corpus_count, default_timer() - start)
+        return ntokens, self.corpus_count
+
+    def _counted_vocab(self, items) -> dict:
+        """``raw_vocab`` from counted ``(token, count)`` pairs, tokens as ``bytes`` (or ``str``):
+        a token that is not valid in the model's encoding keeps its bytes in ``wv.raw_keys``
+        (so its n-grams hash as fastText's), ``max_vocab_size`` keeps the most frequent, and in
+        fastText semantics the labels are split off."""
         raw_vocab = {}
         raw_keys = {}
-        for word, count in zip(words, counts.tolist()):
-            try:
-                key = word.decode(self.wv.encoding)
-            except UnicodeDecodeError:
-                key = word.decode(self.wv.encoding, errors="backslashreplace")
-                raw_keys[key] = word
+        for word, count in items:
+            if isinstance(word, str):
+                key = word
+            else:
+                try:
+                    key = word.decode(self.wv.encoding)
+                except UnicodeDecodeError:
+                    key = word.decode(self.wv.encoding, errors="backslashreplace")
+                    raw_keys[key] = word
             raw_vocab[key] = raw_vocab.get(key, 0) + count
         if self.max_vocab_size and len(raw_vocab) > self.max_vocab_size:
             keep = sorted(raw_vocab, key=raw_vocab.get, reverse=True)[:self.max_vocab_size]
             raw_vocab = {w: raw_vocab[w] for w in keep}
         if SEMANTICS[self.semantics].eos:
             raw_vocab = self._split_labels(raw_vocab)
-        self.raw_vocab = raw_vocab
         self.wv.raw_keys.update(raw_keys)
-        self.corpus_count = _count_lines(corpus_file)
-        self.corpus_total_words = ntokens
-        self.fasttext_ntokens = ntokens
-        logger.info("collected %i word types from %s (%i tokens, %i lines) in %.1fs", len(raw_vocab), corpus_file,
-                    ntokens, self.corpus_count, default_timer() - start)
-        return ntokens, self.corpus_count
+        return raw_vocab
+
+    def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
+                              update=False):
+        """Build the vocabulary from counts made elsewhere (gensim's method, for counted corpora).
+
+        Parameters
+        ----------
+        word_freq : dict or gensim_ftx.partitions.VocabularyCounts
+            ``{word: count}``; keys may be ``bytes`` (a token that is not UTF-8 keeps its bytes,
+            as when counting a file). Counts from :func:`gensim_ftx.dask.count_vocabulary` give
+            exactly the vocabulary ``build_vocab(corpus_file=...)`` gives for the same corpus.
+            In fastText semantics the counts should include ``</s>`` (one a line) and the labels.
+        keep_raw_vocab, trim_rule, update
+            As gensim's.
+        corpus_count : int, optional
+            Lines of the corpus; a ``VocabularyCounts`` brings its own.
+
+        Notes
+        -----
+        Unlike gensim, the counts' total becomes ``corpus_total_words``, so
+        ``train(corpus_file=..., total_words=model.corpus_total_words)`` follows fastText's
+        learning-rate schedule over every token.
+        """
+        counted = getattr(word_freq, "word_freq", None)
+        if counted is not None:
+            corpus_count = word_freq.nlines if corpus_count is None else corpus_count
+            word_freq = counted
+        total = int(sum(word_freq.values()))
+        raw_vocab = self._counted_vocab(word_freq.items())
+        result = super().build_vocab_from_freq(raw_vocab, keep_raw_vocab=keep_raw_vocab, corpus_count=corpus_count,
+                                               trim_rule=trim_rule, update=update)
+        self.corpus_total_words = total
+        self.fasttext_ntokens = total
+        return result
 
     def _split_labels(self, raw_vocab: dict) -> dict:
         """fastText makes every token that starts with the label prefix a label: never a trained word."""

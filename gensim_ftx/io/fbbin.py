@@ -152,6 +152,24 @@ def _read_args(src: ByteSource, version: int | None, prefix: bytes) -> FacebookA
     return args
 
 
+def read_header(src: ByteSource) -> tuple[FacebookArgs, int, int]:
+    """The training arguments and the dictionary's word and label counts: the first hundred
+    bytes or so of a model, enough to know its dimension and labels without loading it."""
+    version, prefix = _read_signature(src)
+    args = _read_args(src, version, prefix)
+    _, nwords, nlabels = _dictionary_size(src)
+    return args, nwords, nlabels
+
+
+def _dictionary_size(src: ByteSource) -> tuple[int, int, int]:
+    start = src.offset
+    size, nwords, nlabels = src.unpack("<3i", "dictionary.size")
+    if size < 0 or nwords < 0 or nlabels < 0 or nwords + nlabels != size:
+        raise src.error("dictionary.size", f"inconsistent counts: size={size} nwords={nwords} "
+                        f"nlabels={nlabels}", start)
+    return size, nwords, nlabels
+
+
 def _validate_args(src: ByteSource, args: FacebookArgs, start: int) -> None:
     tail = ["mode", "hash_count"] if args.mode is not None else []
     offsets = {name: start + 4 * i for i, name in enumerate(list(_ARGS_HEAD) + tail + ["lr_update_rate", "t"])}
@@ -193,10 +211,7 @@ def _key_store(blob: np.ndarray, starts: np.ndarray, ends: np.ndarray, encoding:
 
 def _read_dictionary(src: ByteSource, version: int | None, encoding: str):
     start = src.offset
-    size, nwords, nlabels = src.unpack("<3i", "dictionary.size")
-    if size < 0 or nwords < 0 or nlabels < 0 or nwords + nlabels != size:
-        raise src.error("dictionary.size", f"inconsistent counts: size={size} nwords={nwords} "
-                        f"nlabels={nlabels}", start)
+    size, nwords, nlabels = _dictionary_size(src)
     (ntokens,) = src.unpack("<q", "dictionary.ntokens")
     if ntokens < 0:
         raise src.error("dictionary.ntokens", f"negative token count {ntokens}", start + 12)
