@@ -25,12 +25,17 @@ from __future__ import annotations
 import glob
 import os
 
-import dask
-import dask.array as da
-import dask.bag as db
-import dask.dataframe as dd
 import numpy as np
-import pandas as pd
+
+try:
+    import dask
+    import dask.array as da
+    import dask.bag as db
+    import dask.dataframe as dd
+    import pandas as pd
+except ImportError as err:  # the extra is optional: say how to get it
+    raise ImportError(f"gensim_ftx.dask needs Dask's DataFrame and distributed packages ({err}); "
+                      f"install them with: pip install 'gensim_ftx[dask]'") from err
 
 from ._corpus import DEFAULT_MAX_TOKEN_BYTES
 from .partitions import (

@@ -140,6 +140,12 @@ def cached_model(model_path: str | os.PathLike):
         return model
 
 
+def preload(model_path: str | os.PathLike) -> None:
+    """Load a model into this process' cache ahead of the work: ``client.run(preload, path)``
+    warms every Dask worker (returns nothing, so nothing travels back)."""
+    cached_model(model_path)
+
+
 @dataclass(frozen=True)
 class ModelHeader:
     """What a model file says of itself in its first bytes: enough to lay out results."""
