@@ -192,6 +192,35 @@ def test_autotune_metrics_and_errors(data):
     assert model.test_label(str(test))["__label__c2"]["f1score"] > 0.5
 
 
+def test_autotune_strategy_steps_as_fasttexts():
+    """fastText's AutotuneStrategy: the given arguments first, then steps from the best whose
+    spread is the start sigma for a quarter of the time and the end sigma from three quarters."""
+    from gensim_ftx.fasttext.autotune import Strategy
+
+    given = dict(epoch=5, lr=0.3, dim=100, wordNgrams=1, minn=0, maxn=0, bucket=2_000_000, loss="ns", dsub=2)
+    strategy = Strategy(given, {"loss", "dim"}, seed=1)
+    assert strategy.ask(0.0) == given
+
+    def spread(progress: float) -> float:
+        steps = [strategy.ask(progress)["lr"] for _ in range(3000)]
+        return float(np.std(np.log2(np.asarray(steps) / given["lr"])))
+
+    assert 1.65 < spread(0.1) < 2.0 and 1.3 < spread(0.5) < 1.55 and 0.9 < spread(0.9) < 1.1  # 1.9, 1.45, 1.0
+    asked = [strategy.ask(0.6) for _ in range(500)]
+    assert all(a["loss"] == "ns" and a["dim"] == 100 for a in asked)  # the caller's arguments stay
+    assert {a["dsub"] for a in asked} <= {2, 4, 8, 16} and {a["minn"] for a in asked} == {0, 2, 3}
+    assert all(a["maxn"] == (a["minn"] + 3 if a["minn"] else 0) for a in asked)
+    assert all(a["bucket"] == 0 for a in asked if a["wordNgrams"] <= 1 and a["maxn"] == 0)
+    assert all(1 <= a["epoch"] <= 100 and isinstance(a["epoch"], int) and 1 <= a["wordNgrams"] <= 5 for a in asked)
+    strategy.update_best({**given, "bucket": 500_000})
+    strategy.update_best({**given, "bucket": 0, "minn": 3, "maxn": 6})
+    assert strategy.best_nonzero_bucket == 500_000  # buckets step from the last nonzero best
+    assert strategy.best_minn_index == 2
+    unsupervised = Strategy({**given, "loss": "hs"}, set(), seed=2)
+    unsupervised.ask(0.0)
+    assert unsupervised.ask(0.5)["loss"] == "softmax"  # fastText searches softmax unless loss was given
+
+
 def test_pretrained_vectors_start_the_words_rows(data, tmp_path):
     train, test = data
     vec = tmp_path / "pre.vec"

@@ -2,11 +2,13 @@
 
 Trials train on the training file and score on ``autotuneValidationFile`` until
 ``autotuneDuration`` seconds have passed. The first trial uses the given arguments; each later one
-perturbs the best arguments so far (log-normal steps that shrink as time runs out) for every
-argument the caller did not set. The metric is ``f1`` (all labels, at ``autotunePredictions``
-labels a line), ``f1:LABEL``, ``precisionAtRecall:R[:LABEL]`` or ``recallAtPrecision:P[:LABEL]``.
-With ``autotuneModelSize`` (``'2M'``, ``'500K'``) every trial is also quantised to fit that size,
-and the search covers the sub-vector width too.
+steps away from the best arguments so far with fastText's distributions (normal steps, powers of
+two for epoch, lr, dim and bucket, whose spread narrows between a quarter and three quarters of
+the time) for every argument the caller did not set (:class:`Strategy`). The metric is ``f1``
+(all labels, at ``autotunePredictions`` labels a line), ``f1:LABEL``,
+``precisionAtRecall:R[:LABEL]`` or ``recallAtPrecision:P[:LABEL]``. With ``autotuneModelSize``
+(``'2M'``, ``'500K'``) every trial is also quantised to fit that size, and the search covers the
+sub-vector width too.
 """
 from __future__ import annotations
 
@@ -129,36 +131,73 @@ def score(model: _FastText, path: str, k: int, metric: Metric) -> float:
     return float(reached.max()) if len(reached) else 0.0
 
 
-def _perturb(value: float, low: float, high: float, start: float, end: float, progress: float,
-             rng: np.random.Generator, linear: bool = False) -> float:
-    sigma = start + (end - start) * progress
-    if linear:
-        new = value + rng.normal(0.0, sigma)
-    else:
-        new = value * math.exp(rng.normal(0.0, math.log(1 + sigma)))
+def _gauss_step(value, low, high, start: float, end: float, progress: float, rng: np.random.Generator,
+                linear: bool = False):
+    """fastText's ``updateArgGauss``: a normal step whose deviation stays at ``start`` for the
+    first quarter of the time, falls linearly to ``end`` by three quarters and stays there; added
+    (``linear``) or taken as a power of two that multiplies the value. Integer arguments are
+    truncated before they are clipped to ``[low, high]``, as fastText's cast does."""
+    sigma = start - (start - end) / 0.5 * min(0.5, max(progress - 0.25, 0.0))
+    coeff = rng.normal(0.0, sigma)
+    new = coeff + value if linear else 2.0 ** coeff * value
+    if isinstance(value, int):
+        new = int(new)
     return min(max(new, low), high)
 
 
-def sample(best: dict, manual: set, progress: float, rng: np.random.Generator, quantise: bool) -> dict:
-    """New trial arguments near ``best`` (only arguments the caller left to the search)."""
-    args = dict(best)
-    if "epoch" not in manual:
-        args["epoch"] = round(_perturb(args["epoch"], 1, 100, 2.8, 2.5, progress, rng))
-    if "lr" not in manual:
-        args["lr"] = _perturb(args["lr"], 0.01, 5.0, 1.9, 1.0, progress, rng)
-    if "dim" not in manual:
-        args["dim"] = round(_perturb(args["dim"], 1, 1000, 1.4, 0.3, progress, rng))
-    if "wordNgrams" not in manual:
-        args["wordNgrams"] = round(_perturb(args["wordNgrams"], 1, 5, 4.3, 2.4, progress, rng, linear=True))
-    if "bucket" not in manual:
-        args["bucket"] = round(_perturb(args["bucket"], 10000, 10000000, 2.0, 1.5, progress, rng))
-    if "minn" not in manual and "maxn" not in manual:
-        minn = int(rng.choice([0, 2, 3]))
-        args["minn"], args["maxn"] = minn, (minn + 3 if minn else 0)
-    if quantise and "dsub" not in manual:
-        args["dsub"] = 1 << round(_perturb(math.log2(args.get("dsub", 2)), 0, 3, 2.0, 1.0, progress, rng,
-                                           linear=True))
-    return args
+_MINN_CHOICES = (0, 2, 3)
+
+
+class Strategy:
+    """fastText's ``AutotuneStrategy``: the first trial takes the given arguments; each later one
+    steps every argument the caller did not set away from the best trial so far (epoch, lr, dim and
+    bucket by powers of two, wordNgrams, the sub-vector exponent and the minn choice by steps)."""
+
+    def __init__(self, args: dict, manual: set, seed: int):
+        self.rng = np.random.default_rng(seed)
+        self.manual = manual
+        self.original_bucket = args["bucket"]
+        self.best_nonzero_bucket = 2_000_000
+        self.trials = 0
+        self.update_best(args)
+
+    def update_best(self, args: dict) -> None:
+        self.best = dict(args)
+        self.best_minn_index = _MINN_CHOICES.index(args["minn"]) if args["minn"] in _MINN_CHOICES else 0
+        self.best_dsub_exponent = int(math.log2(args.get("dsub", 2)))
+        if args["bucket"]:
+            self.best_nonzero_bucket = args["bucket"]
+
+    def ask(self, progress: float) -> dict:
+        self.trials += 1
+        if self.trials == 1:
+            return dict(self.best)
+        args, manual, rng = dict(self.best), self.manual, self.rng
+        if "epoch" not in manual:
+            args["epoch"] = _gauss_step(int(args["epoch"]), 1, 100, 2.8, 2.5, progress, rng)
+        if "lr" not in manual:
+            args["lr"] = _gauss_step(float(args["lr"]), 0.01, 5.0, 1.9, 1.0, progress, rng)
+        if "dim" not in manual:
+            args["dim"] = _gauss_step(int(args["dim"]), 1, 1000, 1.4, 0.3, progress, rng)
+        if "wordNgrams" not in manual:
+            args["wordNgrams"] = _gauss_step(int(args["wordNgrams"]), 1, 5, 4.3, 2.4, progress, rng, linear=True)
+        if "dsub" not in manual:
+            args["dsub"] = 1 << _gauss_step(self.best_dsub_exponent, 1, 4, 2.0, 1.0, progress, rng, linear=True)
+        if "minn" not in manual:
+            index = _gauss_step(self.best_minn_index, 0, len(_MINN_CHOICES) - 1, 4.0, 1.4, progress, rng,
+                                linear=True)
+            args["minn"] = _MINN_CHOICES[index]
+        if "maxn" not in manual:
+            args["maxn"] = args["minn"] + 3 if args["minn"] else 0
+        if "bucket" not in manual:
+            args["bucket"] = _gauss_step(self.best_nonzero_bucket, 10000, 10000000, 2.0, 1.5, progress, rng)
+        else:
+            args["bucket"] = self.original_bucket
+        if args["wordNgrams"] <= 1 and args["maxn"] == 0:
+            args["bucket"] = 0
+        if "loss" not in manual:
+            args["loss"] = "softmax"
+        return args
 
 
 def autotune(args: dict, manual: set) -> _FastText:
@@ -179,16 +218,16 @@ def autotune(args: dict, manual: set) -> _FastText:
         raise ValueError(f"autotunePredictions must be >= 1, got {k}")
     duration = float(args["autotuneDuration"])
     verbose = int(args["verbose"])
-    rng = np.random.default_rng(int(args["seed"]))
     base = {**args, "verbose": 0, "dsub": 2}
+    strategy = Strategy(base, manual, int(args["seed"]))
     best_args, best_score, trials = None, -1.0, 0
     too_big: ValueError | None = None
     started = time.perf_counter()
     while trials == 0 or time.perf_counter() - started < duration:
         progress = min(1.0, (time.perf_counter() - started) / duration) if duration > 0 else 1.0
-        trial = base if best_args is None else sample(best_args, manual, progress, rng, bool(size))
+        trial = strategy.ask(progress)
         if trial["wordNgrams"] <= 1 and trial["maxn"] == 0:
-            trial = {**trial, "bucket": 0}
+            trial["bucket"] = 0
         try:
             model = _FastText(model=supervised_model(trial), args={**trial, "loss": _parse_loss(trial["loss"])})
             if size:
@@ -215,6 +254,7 @@ def autotune(args: dict, manual: set) -> _FastText:
             sys.stderr.flush()
         if value == value and value > best_score:
             best_score, best_args = value, trial
+            strategy.update_best(trial)
     if verbose >= 2 and sys.stderr.isatty():
         sys.stderr.write("\n")
     if best_args is None:
