@@ -167,13 +167,7 @@ def model_header(model_path: str | os.PathLike) -> ModelHeader:
     """Read a model's arguments and dictionary sizes without loading it (a few hundred bytes,
     also from a URL)."""
     path = os.fspath(model_path)
-    if _is_url(path) or path.endswith(COMPRESSED):
-        import smart_open
-
-        opener = smart_open.open(path, "rb")
-    else:
-        opener = open(_local(path), "rb")
-    with opener as stream:
+    with _open_binary(path) as stream:
         src = ByteSource(stream, path)
         return ModelHeader(*read_header(src))
 
