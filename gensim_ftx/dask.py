@@ -85,7 +85,7 @@ def predict(texts, model_path: str | os.PathLike, k: int = 1, threshold: float =
     threshold : float
         Leave out labels whose probability is below it.
     layout : {'wide', 'lists'}, keyword-only
-        ``'wide'``: columns ``label_1 .. label_k`` and ``prob_1 .. prob_k`` (None / NaN where
+        ``'wide'``: columns ``label_1 .. label_k`` and ``prob_1 .. prob_k`` (<NA> / NaN where
         fewer labels pass the threshold); ``'lists'``: columns ``labels`` and ``probs`` with one
         list each a row. See :func:`gensim_ftx.partitions.predict_partition`.
     threads : int, keyword-only

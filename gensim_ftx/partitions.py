@@ -251,7 +251,7 @@ def prediction_columns(k: int, layout: str = "wide") -> dict:
         return {"labels": labels, "probs": probs}
     if layout != "wide":
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    return {**{f"label_{i + 1}": "object" for i in range(k)}, **{f"prob_{i + 1}": "float32" for i in range(k)}}
+    return {**{f"label_{i + 1}": "string" for i in range(k)}, **{f"prob_{i + 1}": "float32" for i in range(k)}}
 
 
 def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshold: float = 0.0, *,
@@ -269,8 +269,8 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
     threshold : float
         Leave out labels whose probability is below it.
     layout : {'wide', 'lists'}, keyword-only
-        ``'wide'``: columns ``label_1 .. label_k`` (str, None where fewer than ``k`` labels pass
-        the threshold) and ``prob_1 .. prob_k`` (float32, NaN there). ``'lists'``: columns
+        ``'wide'``: columns ``label_1 .. label_k`` (pandas' ``string`` dtype, ``<NA>`` where fewer
+        than ``k`` labels pass the threshold) and ``prob_1 .. prob_k`` (float32, NaN there). ``'lists'``: columns
         ``labels`` and ``probs`` holding one list each a row, as fastText's ``predict`` returns
         them (Arrow ``list<string>`` / ``list<float>`` columns where pyarrow is installed).
     threads : int, keyword-only
@@ -305,8 +305,8 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
                              "probs": pd.Series(values, dtype=types["probs"], index=index)}, index=index)
     shown = probs.copy()
     shown[ids < 0] = np.nan
-    columns = {f"label_{i + 1}": names[ids[:, i]] for i in range(k)}
-    columns.update({f"prob_{i + 1}": shown[:, i] for i in range(k)})
+    columns = {f"label_{i + 1}": pd.Series(names[ids[:, i]], dtype="string", index=index) for i in range(k)}
+    columns.update({f"prob_{i + 1}": pd.Series(shown[:, i], index=index) for i in range(k)})
     return pd.DataFrame(columns, index=index)
 
 

@@ -38,7 +38,7 @@ def _texts(trained, n: int = 600) -> list[str]:
     return [" ".join(w for w in line.split() if not w.startswith("__label__")) for line in lines]
 
 
-def test_predict_equals_local(client, trained_model):
+def test_predict_equals_local(client, trained_model, tmp_path):
     trained = trained_model(CLASSIFIER)
     texts = pd.Series(_texts(trained), index=[f"doc{i:04d}" for i in range(600)])
     series = dd.from_pandas(texts, npartitions=5)
@@ -52,11 +52,20 @@ def test_predict_equals_local(client, trained_model):
     assert got[["label_1", "label_2"]].values.tolist() == [list(row) for row in labels]
     np.testing.assert_array_equal(got[["prob_1", "prob_2"]].to_numpy(), np.asarray(probs, dtype=np.float32))
 
+    result.to_parquet(tmp_path / "wide")  # typed columns: Dask writes them without computing first
+    back = pd.read_parquet(tmp_path / "wide")
+    assert back["label_1"].tolist() == got["label_1"].tolist() and back["prob_2"].dtype == np.float32
+
     bag = db.from_sequence(texts.tolist(), npartitions=4)
     lists = ftx_dask.predict(bag, trained.path, k=-1, threshold=0.1, layout="lists").compute()
     want = predict_partition(texts.tolist(), trained.path, k=-1, threshold=0.1, layout="lists")
     assert lists["labels"].tolist() == want["labels"].tolist()
     assert lists["probs"].tolist() == want["probs"].tolist()
+    ftx_dask.predict(bag, trained.path, k=3, layout="lists").to_parquet(tmp_path / "lists")
+    import pyarrow.parquet as pq  # pandas 3.1 cannot read back the pandas metadata of Arrow list columns
+
+    written = pq.read_table(tmp_path / "lists").to_pydict()
+    assert len(written["labels"]) == 600 and max(map(len, written["labels"])) == 3
 
 
 def test_vectors_equal_local(client, trained_model):
