@@ -37,6 +37,8 @@ import numpy as np
 from ._corpus import DEFAULT_MAX_TOKEN_BYTES, TokenCounter
 from .io.fbbin import FacebookArgs, read_header
 from .io.source import ByteSource
+from .predict._scorer import pack_lines, pack_texts
+from .predict.scorer import Batch
 
 CACHE_ENV = "GENSIM_FTX_CACHE"
 COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
@@ -228,6 +230,17 @@ def encode_texts(texts, *, partition=None, newlines: bytes | None = b" ") -> lis
     return out
 
 
+def _batch(texts, partition, *, lines: bool = True) -> Batch:
+    """A partition's texts packed for the scorer in one pass (lines: newlines read as spaces, each
+    text ended as a line; words: as they are). A value the fast path cannot take goes through
+    :func:`encode_texts`, which names a bad row or converts a bytes-like one."""
+    values, _ = _rows(texts)
+    data, starts, ends, bad = pack_texts(values, lines)
+    if bad >= 0:
+        data, starts, ends = pack_lines(encode_texts(texts, partition=partition, newlines=b" " if lines else None))
+    return Batch(data, starts, ends, np.full(len(starts), int(lines), dtype=np.uint8))
+
+
 # -- prediction and vectors -------------------------------------------------------------------------
 
 LAYOUTS = ("wide", "lists")
@@ -293,8 +306,7 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
     predictor = model.predictor
     if k == -1:
         k = len(predictor.labels)
-    lines = encode_texts(texts, partition=partition)
-    ids, probs, counts = predictor.predict(lines, k, threshold, threads=threads)
+    ids, probs, counts = predictor.predict_batch(_batch(texts, partition), k, threshold, threads=threads)
     index = _index(texts)
     names = np.asarray(list(predictor.labels) + [None], dtype=object)
     if layout == "lists":
@@ -318,9 +330,9 @@ def sentence_vectors_partition(texts, model_path: str | os.PathLike, *, threads:
     from .query import sentence_vectors
 
     model = cached_model(model_path)
-    lines = encode_texts(texts, partition=partition)
     if model._supervised:
-        return model.predictor.line_vectors(lines, threads=threads)
+        return model.predictor.line_vectors(_batch(texts, partition), threads=threads)
+    lines = encode_texts(texts, partition=partition)
     return sentence_vectors(lambda words: model.predictor.word_vectors(words, threads=threads), lines,
                             model.get_dimension())
 
@@ -330,8 +342,7 @@ def word_vectors_partition(words, model_path: str | os.PathLike, *, threads: int
     """fastText's ``get_word_vector`` of every word (out-of-vocabulary words from their character
     n-grams; zeros when a word has none), as a float32 array ``(n, dim)``."""
     model = cached_model(model_path)
-    return model.predictor.word_vectors(encode_texts(words, partition=partition, newlines=None),
-                                        threads=threads)
+    return model.predictor.word_vectors(_batch(words, partition, lines=False), threads=threads)
 
 
 # -- vocabulary counting ------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ scored from the codes as fastText scores ``.ftz`` models.
 import numpy as np
 
 cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.math cimport exp, expf, log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
@@ -506,6 +507,46 @@ cdef class Scorer:
         self.reader.read_line(<const unsigned char*>(<char*>line), len(line), ended, &b.ids)
         rows = [b.ids.rows[i] for i in range(b.ids.rows.size())]
         return rows, [b.ids.gold[i] for i in range(b.ids.gold.size())]
+
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+
+
+def pack_texts(list values, bint newline_to_space=True) -> tuple:
+    """``(data, starts, ends, bad)``: ``str`` (as UTF-8) and ``bytes`` values packed into one
+    buffer in one pass, without a bytes object a text; a newline inside a text becomes a space
+    when ``newline_to_space``. ``bad`` is the position of the first value that is neither type, or
+    a ``str`` that cannot be UTF-8, and then the rest is None; -1 when every value is packed."""
+    cdef Py_ssize_t n = len(values), i, size, k, at
+    cdef const char* text
+    cdef object value
+    cdef vector[char] buf
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] s = starts
+    cdef int64_t[::1] e = ends
+    for i in range(n):
+        value = values[i]
+        if type(value) is str:
+            try:
+                text = PyUnicode_AsUTF8AndSize(value, &size)
+            except UnicodeEncodeError:
+                return None, None, None, i
+        elif type(value) is bytes:
+            text = PyBytes_AS_STRING(value)
+            size = PyBytes_GET_SIZE(value)
+        else:
+            return None, None, None, i
+        at = buf.size()
+        s[i] = at
+        buf.insert(buf.end(), text, text + size)
+        if newline_to_space:
+            for k in range(at, at + size):
+                if buf[k] == b'\n':
+                    buf[k] = b' '
+        e[i] = buf.size()
+    return PyBytes_FromStringAndSize(buf.data(), buf.size()), starts, ends, -1
 
 
 def pack_lines(lines) -> tuple:

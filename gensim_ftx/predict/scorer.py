@@ -226,19 +226,21 @@ class Predictor:
         """:meth:`predict_batch` over texts (``str``; each is one line followed by a newline)."""
         return self.predict_batch(Batch.from_texts(texts), k, threshold, threads=threads)
 
-    def line_vectors(self, texts: Sequence, *, ended: bool | Sequence[bool] = True,
+    def line_vectors(self, texts: Sequence | Batch, *, ended: bool | Sequence[bool] = True,
                      threads: int | None = None) -> np.ndarray:
         """fastText's supervised sentence vectors: the mean input row of each line (with ``</s>``
-        where a newline ended it), zeros for a line without rows."""
-        batch = Batch.from_texts(texts, ended=ended)
+        where a newline ended it), zeros for a line without rows. A :class:`Batch` brings its own
+        ``ended`` flags."""
+        batch = texts if isinstance(texts, Batch) else Batch.from_texts(texts, ended=ended)
         out = np.zeros((len(batch), self.dim), dtype=np.float32)
         self._run(len(batch), _threads(threads),
                   lambda lo, hi: self.scorer.vectors(batch.data, batch.starts, batch.ends, batch.ended, lo, hi, out))
         return out
 
-    def word_vectors(self, words: Sequence, *, threads: int | None = None) -> np.ndarray:
-        """``getWordVector`` of each word: the mean of its subword rows (zeros if it has none)."""
-        batch = Batch.from_texts(words, ended=False)
+    def word_vectors(self, words: Sequence | Batch, *, threads: int | None = None) -> np.ndarray:
+        """``getWordVector`` of each word (texts, or a :class:`Batch` of them): the mean of its
+        subword rows (zeros if it has none)."""
+        batch = words if isinstance(words, Batch) else Batch.from_texts(words, ended=False)
         out = np.zeros((len(batch), self.dim), dtype=np.float32)
         self._run(len(batch), _threads(threads),
                   lambda lo, hi: self.scorer.vectors(batch.data, batch.starts, batch.ends, batch.ended, lo, hi,
