@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import lzma
 import os
+import resource
 import statistics
 import sys
 import time
@@ -93,16 +94,29 @@ def memory(path: str) -> dict:
     return {"process": whole, "model": mapped}
 
 
-def dask_predict(client, lines: Path, model: str, partitions: int) -> tuple[float, object]:
+def cpu_seconds() -> float:
+    """CPU time this process has used (user + system)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def dask_predict(client, lines: Path, model: str, partitions: int) -> tuple[float, object, float, float]:
+    """Wall seconds, label counts, and the CPU seconds the workers and this process (client and
+    scheduler) spent in them."""
     import dask.bag as db
 
     from gensim_ftx import dask as ftx_dask
 
     size = os.path.getsize(lines)
     texts = db.read_text(str(lines), blocksize=size // partitions + 1)
+    workers_before = sum(client.run(cpu_seconds).values())
+    own_before = cpu_seconds()
     start = time.perf_counter()
     counts = ftx_dask.predict(texts, model, k=1)["label_1"].value_counts(split_out=1).compute()
-    return time.perf_counter() - start, counts
+    elapsed = time.perf_counter() - start
+    own = cpu_seconds() - own_before
+    workers = sum(client.run(cpu_seconds).values()) - workers_before
+    return elapsed, counts, workers, own
 
 
 def local_predictions(lines: Path, model: str) -> dict:
@@ -148,13 +162,15 @@ def main() -> None:
                       f"lines/s, gensim_ftx {args.lines / local['gensim_ftx_s']:10,.0f} lines/s "
                       f"(labels equal on {100 * local['agree']:.2f}% of lines)")
         times: dict[int, list[float]] = {1: [], 2: []}
+        busy: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
         worker_memory = []
         for _ in range(args.repeat):
             for workers in (1, 2):
                 with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, Client(cluster) as client:
                     client.run(preload, model)  # each worker maps the model once, before the clock
-                    elapsed, counts = dask_predict(client, lines, model, args.partitions)
+                    elapsed, counts, worker_cpu, own_cpu = dask_predict(client, lines, model, args.partitions)
+                    busy[workers].append((worker_cpu / elapsed, own_cpu / elapsed))
                     if counts.to_dict() != local["counts"].to_dict():
                         raise SystemExit(f"{name}: Dask label counts differ from the local ones")
                     times[workers].append(elapsed)
@@ -164,7 +180,9 @@ def main() -> None:
         ratios = [b / a for a, b in zip(rates[1], rates[2])]
         for workers, values in rates.items():
             report.append(f"{name:18s} dask {workers} worker{'s' if workers > 1 else ' '}: "
-                          f"{statistics.median(values):10,.0f} lines/s ({min(values):,.0f}-{max(values):,.0f})")
+                          f"{statistics.median(values):10,.0f} lines/s ({min(values):,.0f}-{max(values):,.0f}); "
+                          f"CPU-s per s: workers {statistics.median(b[0] for b in busy[workers]):.2f}, "
+                          f"client and scheduler {statistics.median(b[1] for b in busy[workers]):.2f}")
         report.append(f"{name:18s} 1 -> 2 workers: x{statistics.median(ratios):.2f} "
                       f"({min(ratios):.2f}-{max(ratios):.2f})")
         for i, mem in enumerate(worker_memory):
