@@ -5,7 +5,8 @@ A token is a maximal run of bytes other than space, ``\\n``, ``\\r``, ``\\t``, `
 ``\\0``; tokens are never decoded, so invalid UTF-8 and binary data are fine. Every ``\\n`` ends a
 line and, in ``eos`` mode, is itself the token ``</s>`` (one per newline, empty lines included).
 
-:func:`count_words` builds the vocabulary counts in one streaming pass, :class:`WordTable` maps
+:func:`count_words` builds the vocabulary counts in one streaming pass, :class:`TokenCounter`
+counts text given in pieces (a partition of a corpus) and merges in corpus order, :class:`WordTable` maps
 words to ids, and :class:`ShardReader` turns a byte range of the file into lines of word ids for
 the trainer.
 """

@@ -18,7 +18,7 @@ from .._vocab import KeyStore
 from ..huffman import children
 from ..io.quant import QuantizedMatrix
 from ..vocab import compact_store
-from ._scorer import MatrixRows, Scorer, pack_lines, split_lines
+from ._scorer import MatrixRows, Scorer, pack_lines, pack_texts, split_lines
 
 EOS = "</s>"
 LABEL_PREFIX = "__label__"
@@ -41,9 +41,11 @@ class Batch:
     @classmethod
     def from_texts(cls, texts: Sequence, *, ended: bool | Sequence[bool] = True) -> Batch:
         """Texts (``str``, UTF-8 encoded, or ``bytes``); ``ended``: whether each is followed by a newline."""
-        encoded = [_encode(text, i) for i, text in enumerate(texts)]
-        data, starts, ends = pack_lines(encoded)
-        flags = np.full(len(encoded), int(ended), dtype=np.uint8) if isinstance(ended, bool) else \
+        values = texts if type(texts) is list else list(texts)
+        data, starts, ends, bad = pack_texts(values, False)
+        if bad >= 0:  # a bytes-like value to convert, or a bad one for _encode to name
+            data, starts, ends = pack_lines([_encode(text, i) for i, text in enumerate(values)])
+        flags = np.full(len(starts), int(ended), dtype=np.uint8) if isinstance(ended, bool) else \
             np.asarray(ended, dtype=np.uint8)
         return cls(data, starts, ends, flags)
 
