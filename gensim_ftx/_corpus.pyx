@@ -44,9 +44,10 @@ cdef enum TokenKind:
     TOK_WORD = 1
     TOK_NEWLINE = 2
 
+SEPARATORS = b" \n\r\t\v\f\0"  # the bytes that end a token (fastText's readWord)
 cdef unsigned char IS_SEP[256]
 for _byte in range(256):
-    IS_SEP[_byte] = _byte in b" \n\r\t\v\f\0"
+    IS_SEP[_byte] = _byte in SEPARATORS
 del _byte
 
 

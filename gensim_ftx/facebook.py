@@ -22,7 +22,7 @@ from .io.atomic import write_atomically
 from .io.errors import FacebookFormatError
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
 from .io.quant import QuantizedMatrix
-from .io.source import ByteSource
+from .io.source import ByteSource, is_plain_local
 from .keyedvectors import FastTextKeyedVectors
 from .model import FastText
 from .vocab import make_views
@@ -34,10 +34,7 @@ MMAP_MODES = (None, "r", "r+", "c")
 _LOSS_CODES = {name: code for code, name in LOSSES.items()}
 
 
-def _is_local(path: str) -> bool:
-    if "://" in path:
-        return False
-    return not path.endswith((".gz", ".bz2", ".xz", ".zst", ".lzma"))
+_is_local = is_plain_local
 
 
 def _source_name(path) -> str:

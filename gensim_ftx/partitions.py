@@ -34,15 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._corpus import DEFAULT_MAX_TOKEN_BYTES, TokenCounter
+from ._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS, TokenCounter
 from .io.fbbin import FacebookArgs, read_header
-from .io.source import ByteSource
+from .io.source import COMPRESSED_SUFFIXES, ByteSource
 from .predict._scorer import pack_lines, pack_texts
 from .predict.scorer import Batch
 
 CACHE_ENV = "GENSIM_FTX_CACHE"
-COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
-_SEPARATORS = [bytes([c]) for c in b" \n\r\t\v\f\0"]
+_SEPARATORS = [bytes([c]) for c in SEPARATORS]
 _MODELS_KEPT = 4  # models a process keeps loaded (least recently used goes first)
 _models: OrderedDict = OrderedDict()
 _models_lock = threading.Lock()
@@ -365,7 +364,7 @@ def count_partition(lines, *, eos: bool = True, max_token_bytes: int = DEFAULT_M
 
 
 def _open_binary(path: str):
-    if _is_url(path) or path.endswith(COMPRESSED):
+    if _is_url(path) or path.endswith(COMPRESSED_SUFFIXES):
         import smart_open
 
         return smart_open.open(path, "rb")
@@ -374,7 +373,7 @@ def _open_binary(path: str):
 
 def is_splittable(path: str) -> bool:
     """Whether byte ranges of ``path`` can be read on their own (not a compressed file)."""
-    return not path.endswith(COMPRESSED)
+    return not path.endswith(COMPRESSED_SUFFIXES)
 
 
 def file_blocks(paths: Iterable[str | os.PathLike], blocksize: int = 64 << 20) -> list[tuple[str, int, int]]:

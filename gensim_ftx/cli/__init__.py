@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from ..io.source import is_plain_local
 from ..query import Neighbours, Vocabulary, analogy_query, input_rows, sentence_vectors
 
 if TYPE_CHECKING:  # the package imports gensim: only load it when a command needs it
@@ -32,7 +33,6 @@ if TYPE_CHECKING:  # the package imports gensim: only load it when a command nee
 
 PROG = "gensim-ftx"
 REAL = np.float32
-_COMPRESSED = (".gz", ".bz2", ".xz", ".zst", ".lzma")
 _READ_CHUNK = 1 << 16
 _NO_ETA = 2592000  # fastText shows 720 h before it can estimate
 
@@ -101,10 +101,6 @@ def _write_prompt(out: BinaryIO, prompt: bytes) -> None:
 # models and vectors
 
 
-def _is_local_plain(path: str) -> bool:
-    return "://" not in path and not path.endswith(_COMPRESSED)
-
-
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split())
 
@@ -121,7 +117,7 @@ def load_vectors(path: str) -> FastTextKeyedVectors:
     from ..facebook import load_facebook_vectors
 
     try:
-        return load_facebook_vectors(path, mmap="r" if _is_local_plain(path) else None)
+        return load_facebook_vectors(path, mmap="r" if is_plain_local(path) else None)
     except (OSError, ValueError, EOFError) as err:
         raise _load_error(path, err) from err
 
@@ -131,14 +127,14 @@ def load_model(path: str) -> FastText:
     from ..facebook import load_facebook_model
 
     try:
-        return load_facebook_model(path, mmap="r" if _is_local_plain(path) else None)
+        return load_facebook_model(path, mmap="r" if is_plain_local(path) else None)
     except (OSError, ValueError, EOFError) as err:
         raise _load_error(path, err) from err
 
 
 def load_vocabulary(path: str) -> Vocabulary:
     """The words (and labels) of a model file, for the query commands."""
-    if _is_local_plain(path):  # memory-mapped: the whole model costs no more than its vectors
+    if is_plain_local(path):  # memory-mapped: the whole model costs no more than its vectors
         return Vocabulary.from_model(load_model(path))
     return Vocabulary(load_vectors(path))  # compressed or remote: skip reading the output matrix
 
@@ -423,7 +419,7 @@ def training_file(source: str) -> Iterator[str]:
     InputError
         When ``source`` cannot be read; the message names it.
     """
-    if source != "-" and _is_local_plain(source):
+    if source != "-" and is_plain_local(source):
         try:
             with open(source, "rb"):
                 pass

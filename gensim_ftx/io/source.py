@@ -11,6 +11,14 @@ import numpy as np
 from .errors import FacebookFormatError
 
 _CHUNK = 1 << 24
+# Suffixes smart_open decompresses on the fly: such files can be neither mapped nor read by offset.
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".lzma")
+
+
+def is_plain_local(path: str) -> bool:
+    """Whether ``path`` names an uncompressed local file (one that can be memory-mapped or read
+    from any offset), not a URL or a compressed file."""
+    return "://" not in path and not path.endswith(COMPRESSED_SUFFIXES)
 
 
 class ByteSource:
