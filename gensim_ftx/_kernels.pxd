@@ -59,6 +59,7 @@ cdef struct WorkerView:
     double loss
     int64_t examples
     bint nan_seen
+    float nan_lr                  # the learning rate of the line where training diverged
     char pad_back[64]
 
 
@@ -75,6 +76,7 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
 
 cdef class KernelModel:
     cdef ModelView view
+    cdef readonly int64_t ntargets    # what a training target may index: words, or a classifier's labels
     cdef object _keep   # arrays whose memory the view points into
 
 

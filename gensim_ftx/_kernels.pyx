@@ -16,7 +16,7 @@ import numpy as np
 from .vocab import compact_store
 
 cimport numpy as cnp
-from libc.math cimport INFINITY, exp, log
+from libc.math cimport INFINITY, NAN, exp, log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
@@ -112,13 +112,17 @@ cdef inline float sigmoid(float x) noexcept nogil:
         return 0.0
     if x > MAX_SIGMOID:
         return 1.0
+    if x != x:
+        return x  # NaN indexes no table: it goes back to the caller's check
     return SIGMOID_TABLE[<int>((x + MAX_SIGMOID) * (SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2))]
 
 
 cdef inline float table_log(float x) noexcept nogil:
     if x > 1.0:
         return 0.0
-    return LOG_TABLE[<int>(x * LOG_TABLE_SIZE)]
+    if x >= 0.0:
+        return LOG_TABLE[<int>(x * LOG_TABLE_SIZE)]
+    return NAN  # a NaN (diverged) score: the line's loss check stops training
 
 
 cdef inline uint64_t next_random(WorkerView* w) noexcept nogil:
@@ -255,7 +259,7 @@ cdef float hs_ns_loss(const ModelView* m, WorkerView* w, int32_t target, float l
 
 cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil:
     cdef int64_t i
-    cdef float top = -1e30, total = 0.0, value, label
+    cdef float top = -INFINITY, total = 0.0, value, label
     for i in range(m.nout):
         value = gftx_dot(m.output + i * m.dim, w.hidden, m.dim)
         if value != value:
@@ -264,6 +268,11 @@ cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float
         w.scores[i] = value
         if value > top:
             top = value
+    if not (-INFINITY < top < INFINITY):
+        # an infinite score makes every probability NaN (inf - inf): fastText's next dot product
+        # would meet the NaN; stop here, before the NaN reaches the matrices
+        w.nan_seen = True
+        return 0.0
     for i in range(m.nout):
         w.scores[i] = <float>exp(w.scores[i] - top)
         total += w.scores[i]
@@ -346,7 +355,8 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
                 continue
             memset(w.grad, 0, dim * sizeof(float))
             loss = m.loss(m, w, ids[j], lr)
-            if w.nan_seen:
+            if w.nan_seen or loss != loss:
+                w.nan_seen = True
                 return
             record(m, w, loss)
             # keep the hidden vector current in O(dim): the centre's rows move by grad each
@@ -391,7 +401,8 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
             gftx_scale(w.hidden, <float>(1.0 / <double>count), dim)
         memset(w.grad, 0, dim * sizeof(float))
         loss = m.loss(m, w, ids[i], lr)
-        if w.nan_seen:
+        if w.nan_seen or loss != loss:
+            w.nan_seen = True
             return
         record(m, w, loss)
         if not m.cbow_mean:
@@ -429,7 +440,8 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
     w.ntargets = nlabels
     target = labels[0] if nlabels == 1 else labels[draw_below(w, <uint64_t>nlabels)]
     loss = m.loss(m, w, target, lr)
-    if w.nan_seen:
+    if w.nan_seen or loss != loss:
+        w.nan_seen = True
         return
     record(m, w, loss)
     gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
@@ -524,6 +536,18 @@ def duplicate_factors(const int64_t[::1] indptr, const int32_t[::1] ids):
     return out
 
 
+cdef _check_flag(long long[::1] flag, str name):
+    if flag.shape[0] < 1:
+        raise ValueError(f"{name} must hold at least one element")
+
+
+cdef _check_spans(object indptr, Py_ssize_t size, str name, str of):
+    """``indptr`` must start at 0 or above, never fall, and end within the ``size`` items of ``of``."""
+    arr = np.asarray(indptr)
+    if len(arr) and (arr[0] < 0 or arr[len(arr) - 1] > size or np.any(np.diff(arr) < 0)):
+        raise ValueError(f"{name} must be non-decreasing offsets within the {size} entries of {of}")
+
+
 cdef float* _ptr(object array, object dtype, str name, list keep) except? NULL:
     if array is None:
         return NULL
@@ -587,6 +611,7 @@ cdef class KernelModel:
         ids = np.ascontiguousarray(sub_ids, dtype=np.int32)
         if len(indptr) != vocab.shape[0] + 1:
             raise ValueError(f"subword table covers {len(indptr) - 1} words, vocab has {vocab.shape[0]}")
+        _check_spans(indptr, len(ids), "sub_indptr", "sub_ids")
         if len(ids) and (ids.min() < 0 or ids.max() >= vocab.shape[0] + ngrams.shape[0]):
             raise ValueError("subword ids fall outside the input matrices")
         factors = duplicate_factors(indptr, ids)
@@ -609,14 +634,19 @@ cdef class KernelModel:
             pind = np.ascontiguousarray(path_indptr, dtype=np.int64)
             nodes = np.ascontiguousarray(path_nodes, dtype=np.int32)
             codes = np.ascontiguousarray(path_codes, dtype=np.uint8)
-            if len(pind) != ntargets + 1 or (len(nodes) and nodes.max() >= output.shape[0]):
+            if len(pind) != ntargets + 1 or len(codes) != len(nodes) or \
+                    (len(nodes) and (nodes.min() < 0 or nodes.max() >= output.shape[0])):
                 raise ValueError("hierarchical-softmax paths do not match the vocabulary/output matrix")
+            _check_spans(pind, len(nodes), "path_indptr", "path_nodes")
             keep += [pind, nodes, codes]
             self.view.path_indptr = <const int64_t*>cnp.PyArray_DATA(pind)
             self.view.path_nodes = <const int32_t*>cnp.PyArray_DATA(nodes)
             self.view.path_codes = <const uint8_t*>cnp.PyArray_DATA(codes)
         if loss in ("softmax", "ova") and output.shape[0] < ntargets:
             raise ValueError(f"{loss} needs one output row per target")
+        if "ns" in loss and neg_output.shape[0] < ntargets:
+            raise ValueError("negative sampling needs one output row per target")
+        self.ntargets = ntargets
         self.view.sg = sg
         self.view.window = max(window, 0)
         self.view.shrink_windows = shrink_windows
@@ -696,6 +726,11 @@ cdef class Worker:
     def nan_seen(self) -> bool:
         return self.view.nan_seen
 
+    @property
+    def nan_lr(self) -> float:
+        """The learning rate of the line where training met a NaN (meaningful once ``nan_seen``)."""
+        return self.view.nan_lr
+
     def take_loss(self):
         """Return and reset ``(loss sum, examples)`` accumulated since the last call."""
         result = (self.view.loss, self.view.examples)
@@ -713,6 +748,8 @@ cdef class Worker:
         cdef Py_ssize_t nsent = bounds.shape[0] - 1, s
         cdef int64_t start, length, kept, effective = 0, seen = 0
         cdef int64_t longest = 0
+        _check_flag(stop, "stop")
+        _check_spans(bounds, ids.shape[0], "bounds", "ids")
         for s in range(nsent):
             longest = max(longest, bounds[s + 1] - bounds[s])
         scratch = np.empty(max(longest, 1), dtype=np.int32)
@@ -735,6 +772,7 @@ cdef class Worker:
                     lr = min_alpha
                 train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
                 if self.view.nan_seen:
+                    self.view.nan_lr = <float>lr
                     break
                 effective += kept
                 seen += length
@@ -752,7 +790,13 @@ cdef class Worker:
         Returns ``(lines, effective_words, words, raw_tokens)``.
         """
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
-        scratch = np.empty(max(max_line, 1), dtype=np.int32)
+        _check_flag(stop, "stop")
+        _check_flag(counter, "counter")
+        if max_line < 1:
+            raise ValueError(f"max_line must be >= 1, got {max_line}")
+        if len(reader.table) > model.view.nwords:
+            raise ValueError(f"the reader's word table has {len(reader.table)} words, the model {model.view.nwords}")
+        scratch = np.empty(max_line, dtype=np.int32)
         cdef int32_t[::1] buf = scratch
         cdef Py_ssize_t n
         cdef long long raw = 0, done
@@ -776,6 +820,7 @@ cdef class Worker:
                 kept = subsample(&model.view, &self.view, &buf[0], n)
                 train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
                 if self.view.nan_seen:
+                    self.view.nan_lr = <float>lr
                     break
                 effective += kept
                 seen += n
@@ -799,14 +844,20 @@ cdef class Worker:
         cdef long long done, count
         cdef int64_t seen = 0, trained = 0
         cdef double lr
+        _check_flag(stop, "stop")
+        _check_flag(counter, "counter")
         if row_indptr.shape[0] != nlines + 1 or label_indptr.shape[0] != nlines + 1:
             raise ValueError("line tables differ in length")
+        _check_spans(row_indptr, rows.shape[0], "row_indptr", "rows")
+        _check_spans(label_indptr, labels.shape[0], "label_indptr", "labels")
         if rows.shape[0] and (np.min(rows) < 0 or np.max(rows) >= model.view.nwords + model.view.nngrams):
             raise ValueError("input rows outside the input matrix")
-        if labels.shape[0] and (np.min(labels) < 0 or np.max(labels) >= model.view.nout):
-            raise ValueError("labels outside the output matrix")
+        if labels.shape[0] and (np.min(labels) < 0 or np.max(labels) >= model.ntargets):
+            raise ValueError(f"labels outside the {model.ntargets} targets of the model")
         if nlines == 0:
             return 0, 0
+        if not 0 <= start < nlines:
+            raise ValueError(f"start must be a line in [0, {nlines}), got {start}")
         with nogil:
             while not stop[0]:
                 count = tokens[line] if tokens[line] > 0 else 1  # an empty file must still end
@@ -818,6 +869,7 @@ cdef class Worker:
                                 row_indptr[line + 1] - row_indptr[line], &labels[label_indptr[line]],
                                 label_indptr[line + 1] - label_indptr[line], <float>lr)
                 if self.view.nan_seen:
+                    self.view.nan_lr = <float>lr
                     break
                 if self.view.delta != NULL:
                     self.view.pending += 1

@@ -63,6 +63,8 @@ cdef class LineReader:
             ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
             if indptr.shape[0] != self.nwords + 1:
                 raise ValueError(f"subword table covers {indptr.shape[0] - 1} words, not {self.nwords}")
+            if indptr[0] < 0 or indptr[self.nwords] > ids.shape[0] or np.any(np.diff(indptr) < 0):
+                raise ValueError(f"subword_indptr must be non-decreasing offsets within the {ids.shape[0]} subword ids")
             self.sub_indptr = &indptr[0]
             self.sub_ids = &ids[0] if ids.shape[0] else NULL
             self.keep += [indptr, ids]

@@ -222,6 +222,9 @@ cdef class SubwordHasher:
             raise ValueError(f"bucket must be in [0, 2**32), got {bucket}")
         if nwords < 0 or nwords > 0x7FFFFFFF:
             raise ValueError(f"nwords must be in [0, 2**31), got {nwords}")
+        if nwords + bucket > 0x7FFFFFFF:
+            # rows are int32 ids, as in fastText: a larger table would wrap to negative rows
+            raise ValueError(f"nwords + bucket must be below 2**31 (input rows are int32), got {nwords} + {bucket}")
         if floret and not 1 <= hash_count <= 4:
             raise ValueError(f"floret hash_count must be 1..4, got {hash_count}")
         self.spec.minn = minn
@@ -286,6 +289,19 @@ cdef class SubwordHasher:
     @property
     def nwords(self):
         return self.spec.nwords
+
+    def ngram_rows(self, long long bucket=-1) -> int:
+        """How many n-gram rows (counted after the words) ids hashed into ``bucket`` buckets can
+        reach (default: this hasher's own): ``bucket`` unpruned, one past the largest row of the
+        pruning table when pruned (0 when it keeps none). The input matrix needs at least that many
+        rows after its words."""
+        if bucket < 0:
+            bucket = self.spec.bucket
+        if self.spec.prune_size < 0:
+            return int(bucket)
+        slots = np.asarray(self.prune_slots)
+        used = slots[slots != np.uint64(0xFFFFFFFFFFFFFFFF)]
+        return int((used & np.uint64(0xFFFFFFFF)).astype(np.int64).max()) + 1 if len(used) else 0
 
 
 def pack_words(words, str encoding="utf-8", str errors="strict"):

@@ -15,6 +15,7 @@ from . import trainer
 from ._corpus import count_words
 from ._kernels import encode_sentences
 from .keyedvectors import FastTextKeyedVectors
+from .supervised import train_epochs
 from .tables import SEMANTICS
 
 logger = logging.getLogger(__name__)
@@ -246,9 +247,12 @@ class FastText(gensim_fasttext.FastText):
 
         Raises
         ------
-        FloatingPointError
-            When a NaN appears in training (the learning rate is too high for the data).
+        gensim_ftx.trainer.EncounteredNaNError
+            When a NaN appears in training (the learning rate is too high for the data); a
+            ``RuntimeError`` and a ``FloatingPointError``, naming the learning rate and epoch.
         """
+        if getattr(self, "supervised", False):
+            return self._train_classifier(corpus_file, epochs, start_alpha, progress)
         if corpus_file is not None and not total_words and not total_examples:
             total_words = self.corpus_total_words
         self._check_corpus_sanity(corpus_iterable=corpus_iterable, corpus_file=corpus_file, passes=epochs or 1)
@@ -281,8 +285,21 @@ class FastText(gensim_fasttext.FastText):
         if run.error is not None:
             raise run.error
         if run.nan_seen:
-            raise FloatingPointError("training produced NaN (diverged); lower the learning rate (alpha)")
+            raise run.nan_error()
         return result
+
+    def _train_classifier(self, corpus_file, epochs, start_alpha, progress) -> tuple[int, int]:
+        """Go on training a fastText classifier on a labelled file, as fastText's ``-supervised``:
+        its output rows are its labels, which gensim's loop would resize to the words."""
+        if corpus_file is None:
+            raise ValueError("this model is a fastText classifier: train it on a labelled file with "
+                             "train(corpus_file=path, epochs=...), as fastText's -supervised reads one")
+        if not os.path.isfile(corpus_file):
+            raise FileNotFoundError(errno.ENOENT, "corpus_file not found", os.fspath(corpus_file))
+        tokens = train_epochs(self, os.fspath(corpus_file), epoch=int(epochs if epochs is not None else self.epochs),
+                              lr=float(start_alpha or self.alpha), thread=max(1, int(self.workers)),
+                              seed=int(self.seed), progress=progress)
+        return tokens, tokens
 
     def _words_per_epoch(self, corpus_file, total_words, total_examples) -> int:
         """Words the kernels will see per epoch: what the learning-rate schedule spans."""
@@ -320,6 +337,7 @@ class FastText(gensim_fasttext.FastText):
         return self._run.new_worker()
 
     def _job_producer(self, data_iterator, job_queue, cur_epoch=0, total_examples=None, total_words=None):
+        self._run.epoch = cur_epoch + 1
         super()._job_producer(_UntilStopped(data_iterator, self._run), job_queue, cur_epoch=cur_epoch,
                               total_examples=total_examples, total_words=total_words)
 
@@ -338,8 +356,7 @@ class FastText(gensim_fasttext.FastText):
             return 0, 0
         self.running_training_loss += inits.take_loss()[0]
         if inits.nan_seen:
-            run.nan_seen = True
-            run.stop[0] = 1
+            run.diverged(inits)
         return effective, raw
 
     def _raw_word_count(self, job):

@@ -306,6 +306,9 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
     if k == -1:
         k = len(predictor.labels)
     ids, probs, counts = predictor.predict_batch(_batch(texts, partition), k, threshold, threads=threads)
+    if ids.shape[1] < k:  # k above the number of labels: the columns past them stay empty
+        ids = np.pad(ids, ((0, 0), (0, k - ids.shape[1])), constant_values=-1)
+        probs = np.pad(probs, ((0, 0), (0, k - probs.shape[1])))
     index = _index(texts)
     names = np.asarray(list(predictor.labels) + [None], dtype=object)
     if layout == "lists":

@@ -115,6 +115,7 @@ class SupervisedRun:
     lr: float
     seed: int
     hold_output: int = 0  # softmax / one-vs-all: examples a thread holds its output updates for
+    epochs: int = 1       # the budget's epochs (for the message of a diverged run)
 
 
 def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None = None) -> None:
@@ -124,10 +125,9 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
     first_lines = [int(np.searchsorted(data.line_starts, k * size // run.threads)) % max(len(data.line_tokens), 1)
                    for k in range(run.threads)]
     state = TrainingRun(kernel=run.kernel, semantics=FASTTEXT, alpha=run.lr, min_alpha=0.0, budget=run.budget,
-                        seed=run.seed)
+                        seed=run.seed, epochs=max(run.epochs, 1))
     state.loss_board = np.zeros((run.threads, 2))
     errors: list[BaseException] = []
-    nan_seen = []
 
     def work(k: int) -> None:
         try:
@@ -138,8 +138,7 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
                                data.line_tokens, first_lines[k], state.counter, run.budget, run.lr, 0.0, state.stop,
                                state.loss_board[k])
             if worker.nan_seen:
-                nan_seen.append(k)
-                state.stop[0] = 1
+                state.diverged(worker)
         except BaseException as err:  # surfaced in the calling thread
             errors.append(err)
             state.stop[0] = 1
@@ -154,8 +153,10 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
     run_watched(workers, state.stop, ticks)
     if errors:
         raise errors[0]
-    if nan_seen:
-        raise FloatingPointError("Encountered NaN.")
+    if state.nan_seen:
+        # the epoch the shared token counter had reached: what fastText's threads count epochs by
+        state.nan_epoch = min(state.epochs, 1 + int(state.counter[0]) * state.epochs // max(run.budget, 1))
+        raise state.nan_error()
     if progress is not None:
         final = report(state, run.threads, 0)
         progress(Progress(1.0, final.words_per_sec_thread, 0.0, final.loss, 0.0, 0))
@@ -220,10 +221,10 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
 
 
 def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed: int = 0,
-                 progress: Callable[[Progress], None] | None = None) -> None:
+                 progress: Callable[[Progress], None] | None = None) -> int:
     """Train a classifier (a supervised :class:`gensim_ftx.FastText`) on ``input`` in place:
     ``epoch x ntokens`` tokens over ``thread`` threads, the learning rate falling from ``lr`` to 0
-    (also how ``quantize(retrain=True)`` retrains a pruned model)."""
+    (also how ``quantize(retrain=True)`` retrains a pruned model). Returns the tokens trained on."""
     wv = model.wv
     args = model.fb_args
     labels = [label.encode("utf-8") for label in model.labels]
@@ -245,7 +246,8 @@ def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed:
     # each holds its output updates back for a few examples (see Worker.hold_output_updates).
     hold = _HOLD.get(loss, 0) if len(labels) * wv.vector_size <= _HOLD_LIMIT else 0
     if epoch > 0:
-        run_threads(SupervisedRun(kernel, data, thread, max(1, ntokens * epoch), lr, seed, hold), progress)
+        run_threads(SupervisedRun(kernel, data, thread, max(1, ntokens * epoch), lr, seed, hold, epoch), progress)
+    return ntokens * max(epoch, 0)
 
 
 def _output(model) -> np.ndarray:

@@ -25,6 +25,29 @@ logger = logging.getLogger(__name__)
 REAL = np.float32
 
 
+class EncounteredNaNError(RuntimeError, FloatingPointError):
+    """Training diverged: a NaN reached the model (fastText's ``EncounteredNaNError``).
+
+    A ``RuntimeError``, the type fastText raises it as in Python, and a ``FloatingPointError``,
+    the type gensim_ftx raised before. The threads have stopped; the interpreter and every other
+    model are unaffected, and this model keeps its matrices (the diverged rows included).
+
+    Attributes
+    ----------
+    lr : float
+        The learning rate of the line that diverged.
+    epoch, epochs : int
+        The epoch it happened in (from 1) and the number of epochs asked for.
+    """
+
+    def __init__(self, lr: float, epoch: int, epochs: int):
+        self.lr = lr
+        self.epoch = epoch
+        self.epochs = epochs
+        super().__init__(f"Encountered NaN. Training diverged at lr {lr:.6g} in epoch {epoch} of {epochs}; "
+                         f"lower the learning rate.")
+
+
 @dataclass
 class TrainingRun:
     """State shared by the threads of one ``train()`` call."""
@@ -43,6 +66,9 @@ class TrainingRun:
     serial: int = 0
     table: WordTable | None = None
     nan_seen: bool = False
+    nan_lr: float = float("nan")     # learning rate of the line that diverged
+    epoch: int = 1                   # the epoch being trained (from 1), for messages
+    nan_epoch: int = 1
     error: BaseException | None = None  # the first exception of a gensim worker thread
     lock: threading.Lock = field(default_factory=threading.Lock)
     progress: Callable[[Progress], None] | None = None
@@ -56,6 +82,18 @@ class TrainingRun:
 
     def alpha_step(self) -> float:
         return (self.alpha - self.min_alpha) / self.budget if self.budget > 0 else 0.0
+
+    def diverged(self, worker: Worker) -> None:
+        """Note that ``worker`` met a NaN and stop every thread."""
+        with self.lock:
+            if not self.nan_seen:
+                self.nan_seen = True
+                self.nan_lr = worker.nan_lr
+                self.nan_epoch = self.epoch
+        self.stop[0] = 1
+
+    def nan_error(self) -> EncounteredNaNError:
+        return EncounteredNaNError(self.nan_lr, self.nan_epoch, self.epochs)
 
 
 @dataclass(frozen=True)
@@ -161,6 +199,7 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
     stopping the threads cleanly.
     """
     size = os.path.getsize(corpus_file)
+    run.epoch = cur_epoch + 1
     bounds = [size * k // workers for k in range(workers + 1)]
     results: list = [None] * workers
     errors: list = []
@@ -186,8 +225,7 @@ def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cu
                                         max_line, run.stop, board, until)
             results[k] = counts + (worker.take_loss()[0],)
             if worker.nan_seen:
-                run.nan_seen = True
-                run.stop[0] = 1
+                run.diverged(worker)
         except BaseException as err:  # surfaced in the calling thread
             errors.append(err)
             run.stop[0] = 1

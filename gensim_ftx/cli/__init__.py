@@ -505,7 +505,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         except KeyboardInterrupt as interrupt:
             return _save_interrupted(_model_from_interrupt(interrupt), args, printer)
         except FloatingPointError as err:
-            raise InputError(f"{args.input}: Encountered NaN. ({_one_line(err)})") from err
+            raise InputError(f"{args.input}: {_one_line(err)}") from err
         except RuntimeError as err:
             if "vocabulary" in str(err):
                 raise InputError(f"{args.input}: Empty vocabulary. Try a smaller -minCount value.") from err

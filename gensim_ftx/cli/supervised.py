@@ -65,7 +65,7 @@ def cmd_supervised(args: argparse.Namespace) -> int:
             print(f"{PROG}: interrupted; saved the model trained so far to {saved}", file=sys.stderr)
             return 130
         except FloatingPointError as err:
-            raise InputError(f"{args.input}: Encountered NaN. ({_one_line(err)})") from err
+            raise InputError(f"{args.input}: {_one_line(err)}") from err
         except (OSError, ValueError) as err:
             raise InputError(_one_line(err)) from err
     _save(model, args.output, model.is_quantized())

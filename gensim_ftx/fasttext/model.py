@@ -432,8 +432,21 @@ class _FastText:
     # -- saving and replacing ------------------------------------------------------------------
 
     def save_model(self, path: str) -> None:
-        """Write the model as fastText's ``.bin`` (or ``.ftz`` when quantised)."""
-        facebook.save_facebook_model(self.gensim_model, os.fspath(path))
+        """Write the model as fastText's ``.bin`` (or ``.ftz`` when quantised).
+
+        Raises
+        ------
+        ValueError
+            fastText's "<path> cannot be opened for saving!" when the file cannot be written
+            (the ``OSError`` behind it is the exception's ``__cause__``); a file already there is
+            left as it was.
+        """
+        path = os.fspath(path)
+        try:
+            facebook.save_facebook_model(self.gensim_model, path)
+        except OSError as err:
+            reason = os.strerror(err.errno) if err.errno else str(err)
+            raise ValueError(f"{path} cannot be opened for saving! ({reason})") from err
 
     def set_matrices(self, input_matrix: np.ndarray, output_matrix: np.ndarray) -> None:
         """Replace the input and output matrices (the model is no longer quantised)."""
@@ -444,8 +457,15 @@ class _FastText:
         if input_matrix.ndim != 2 or output_matrix.ndim != 2 or input_matrix.shape[1] != output_matrix.shape[1]:
             raise ValueError(f"matrices must be 2-D with equal widths, got {input_matrix.shape} and "
                              f"{output_matrix.shape}")
-        if input_matrix.shape[0] < nwords:
-            raise ValueError(f"input matrix has {input_matrix.shape[0]} rows, fewer than the {nwords} words")
+        # the dictionary and n-gram hashing stay: rows must match them one for one
+        ngram_rows = len(model.wv.vectors_ngrams)
+        if input_matrix.shape[0] != nwords + ngram_rows:
+            raise ValueError(f"input matrix has {input_matrix.shape[0]} rows; the model's {nwords} words and "
+                             f"{ngram_rows} n-gram buckets need {nwords + ngram_rows}")
+        output_rows = len(facebook._model_output(model))
+        if output_matrix.shape[0] != output_rows:
+            raise ValueError(f"output matrix has {output_matrix.shape[0]} rows; the model has {output_rows} "
+                             f"({'labels' if self._supervised else 'words'})")
         model.wv.vectors_vocab = input_matrix[:nwords]
         model.wv.vectors_ngrams = input_matrix[nwords:]
         dim = input_matrix.shape[1]

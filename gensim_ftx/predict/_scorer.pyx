@@ -225,6 +225,39 @@ cdef class MatrixRows:
         return self.rows.codes != NULL
 
 
+cdef _check_batch(Py_ssize_t size, starts, ends, Py_ssize_t nended, Py_ssize_t lo, Py_ssize_t hi):
+    """A packed batch's spans must lie in its buffer, one ``ended`` flag a text, ``lo..hi`` among them."""
+    s = np.asarray(starts)
+    e = np.asarray(ends)
+    if len(e) != len(s) or nended != len(s):
+        raise ValueError(f"starts, ends and ended differ in length: {len(s)}, {len(e)}, {nended}")
+    if not 0 <= lo <= hi <= len(s):
+        raise ValueError(f"lo and hi must satisfy 0 <= lo <= hi <= {len(s)}, got {lo} and {hi}")
+    if hi > lo and (np.any(s[lo:hi] < 0) or np.any(e[lo:hi] < s[lo:hi]) or np.any(e[lo:hi] > size)):
+        raise ValueError(f"text spans must satisfy 0 <= start <= end <= {size} (the buffer's length)")
+
+
+cdef _check_input_rows(MatrixRows input, int32_t nwords, SubwordHasher hasher, int word_ngrams, long long bucket,
+                       int32_t dictionary_words, subword_ids):
+    """The input matrix must hold every row a line can be read into: the words, their
+    character n-grams, the word n-grams and any precomputed subword id."""
+    cdef int64_t needed = dictionary_words
+    if nwords != dictionary_words:
+        raise ValueError(f"nwords is {nwords} but the dictionary holds {dictionary_words} words")
+    if hasher.spec.bucket > 0:
+        needed = max(needed, hasher.spec.nwords + hasher.ngram_rows())
+    if word_ngrams > 1 and bucket > 0:
+        needed = max(needed, dictionary_words + hasher.ngram_rows(bucket))
+    if subword_ids is not None and len(subword_ids):
+        ids = np.asarray(subword_ids)
+        if ids.min() < 0:
+            raise ValueError("subword ids must be >= 0")
+        needed = max(needed, int(ids.max()) + 1)
+    if input.rows.nrows < needed:
+        raise ValueError(f"the input matrix has {input.rows.nrows} rows; the model's {dictionary_words} words and "
+                         f"n-gram buckets need {needed}")
+
+
 # ---------------------------------------------------------------------------------------------
 # the scorer
 
@@ -288,7 +321,14 @@ cdef class Scorer:
         self.keep = []
         if output is not None and output.rows.dim != input.rows.dim:
             raise ValueError(f"input rows have {input.rows.dim} columns, output rows {output.rows.dim}")
-        if self.loss == LOSS_HS and output is not None:
+        _check_input_rows(input, nwords, hasher, word_ngrams, bucket, self.reader.nwords, subword_ids)
+        if output is not None and self.nlabels:
+            # hs scores internal nodes: rows 0..nlabels-2; the others one row a label
+            needed = self.nlabels - 1 if self.loss == LOSS_HS else self.nlabels
+            if output.rows.nrows < needed:
+                raise ValueError(f"the output matrix has {output.rows.nrows} rows; the model's {self.nlabels} labels "
+                                 f"need {needed} ({loss} loss)")
+        if self.loss == LOSS_HS and output is not None and self.nlabels:
             left = np.ascontiguousarray(tree_left, dtype=np.int32)
             right = np.ascontiguousarray(tree_right, dtype=np.int32)
             if left.shape[0] != 2 * self.nlabels - 1 or right.shape[0] != left.shape[0]:
@@ -388,10 +428,11 @@ cdef class Scorer:
         rank(b.heap)
 
     cdef int predict_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
-                           const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, size_t k, float threshold,
-                           int32_t* labels, float* scores, int32_t* counts, int32_t* gold_counts,
+                           const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, size_t stride, size_t k,
+                           float threshold, int32_t* labels, float* scores, int32_t* counts, int32_t* gold_counts,
                            vector[int32_t]* gold) noexcept nogil:
-        """Lines ``lo..hi`` of a packed batch: best ``k`` labels and fastText's ``exp(log p)`` each."""
+        """Lines ``lo..hi`` of a packed batch: best ``k`` labels (``k`` <= labels, rows ``stride``
+        wide) and fastText's ``exp(log p)`` each."""
         cdef LineBuffers b
         cdef Py_ssize_t line
         cdef size_t r
@@ -409,8 +450,8 @@ cdef class Scorer:
             self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
             self.rank_labels(k, threshold, &b)
             for r in range(b.heap.size()):
-                labels[line * k + r] = b.heap[r].second
-                scores[line * k + r] = expf(b.heap[r].first)
+                labels[line * stride + r] = b.heap[r].second
+                scores[line * stride + r] = expf(b.heap[r].first)
             counts[line] = <int32_t>b.heap.size()
         return 0
 
@@ -431,6 +472,12 @@ cdef class Scorer:
         cdef int32_t[:, ::1] lab = labels
         cdef float[:, ::1] sc = scores
         cdef int32_t[::1] cnt = counts
+        _check_batch(d.shape[0], starts, ends, f.shape[0], lo, hi)
+        if k < 1:
+            raise ValueError(f"k needs to be 1 or higher, got {k}")
+        if lab.shape[0] != s.shape[0] or lab.shape[1] != k or sc.shape[0] != s.shape[0] or sc.shape[1] != k \
+                or cnt.shape[0] != s.shape[0]:
+            raise ValueError(f"labels and scores must be ({s.shape[0]}, {k}) and counts ({s.shape[0]},)")
         cdef int32_t[::1] gcnt
         cdef int32_t* gptr = NULL
         cdef vector[int32_t] gold
@@ -440,7 +487,7 @@ cdef class Scorer:
             gptr = &gcnt[0] if gcnt.shape[0] else NULL
         if hi > lo:
             with nogil:
-                self.predict_range(dptr, &s[0], &e[0], &f[0], lo, hi, k, threshold,
+                self.predict_range(dptr, &s[0], &e[0], &f[0], lo, hi, k, min(k, self.nlabels), threshold,
                                    &lab[0, 0], &sc[0, 0], &cnt[0], gptr, &gold)
         if not want_gold:
             return None
@@ -457,10 +504,12 @@ cdef class Scorer:
         """
         if self.output_rows is None or self.nlabels == 0:
             raise ValueError("Model needs to be supervised for prediction!")
+        if k < 1:
+            raise ValueError(f"k needs to be 1 or higher, got {k}")
         cdef LineBuffers b
         cdef const unsigned char* text = <const unsigned char*>(<char*>line)
         cdef Py_ssize_t n = len(line)
-        cdef size_t r, kk = <size_t>k
+        cdef size_t r, kk = <size_t>min(k, self.nlabels)
         cdef bint scored = False
         with nogil:
             self.reader.read_line(text, n, True, &b.ids)
@@ -497,6 +546,9 @@ cdef class Scorer:
         cdef const uint8_t[::1] f = ended
         cdef float[:, ::1] o = out
         cdef const unsigned char* dptr = &d[0] if d.shape[0] else <const unsigned char*>b""
+        _check_batch(d.shape[0], starts, ends, f.shape[0], lo, hi)
+        if o.shape[0] != s.shape[0] or o.shape[1] != self.input_rows.rows.dim:
+            raise ValueError(f"out must be ({s.shape[0]}, {self.input_rows.rows.dim}), got {o.shape[0]}, {o.shape[1]})")
         if hi > lo:
             with nogil:
                 self.vectors_range(dptr, &s[0], &e[0], &f[0], lo, hi, as_words, &o[0, 0])

@@ -47,6 +47,8 @@ class Batch:
             data, starts, ends = pack_lines([_encode(text, i) for i, text in enumerate(values)])
         flags = np.full(len(starts), int(ended), dtype=np.uint8) if isinstance(ended, bool) else \
             np.asarray(ended, dtype=np.uint8)
+        if flags.shape != starts.shape:
+            raise ValueError(f"ended must be a bool or one flag a text: {len(starts)} texts, ended {flags.shape}")
         return cls(data, starts, ends, flags)
 
     @classmethod
@@ -179,6 +181,8 @@ class Predictor:
                       want_gold: bool = False):
         """Best ``k`` labels of each text of ``batch``.
 
+        A ``k`` above the number of labels asks for all of them: the arrays are then that wide.
+
         Returns
         -------
         labels : int32 ndarray ``(n, k)``
@@ -195,6 +199,8 @@ class Predictor:
             k = len(self.labels)
         elif k <= 0:
             raise ValueError("k needs to be 1 or higher!")
+        if self.labels:
+            k = min(k, len(self.labels))  # no more to rank: a k of 10**9 must not size the arrays
         labels = np.full((n, k), -1, dtype=np.int32)
         probs = np.zeros((n, k), dtype=np.float32)
         counts = np.zeros(n, dtype=np.int32)
