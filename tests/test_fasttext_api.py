@@ -13,6 +13,7 @@ import pytest
 from gensim_ftx import fasttext as ftx
 
 fasttext = pytest.importorskip("fasttext")
+fasttext_util = pytest.importorskip("fasttext.util")
 
 SUPERVISED = ["sup_softmax", "sup_ova", "sup_ngrams", "sup_quant_qnorm", "sup_many_labels", "sup_quant_qout",
               "sup_hs_many_labels"]
@@ -202,6 +203,10 @@ def test_set_matrices_and_reduce_model(trained_model):
     reduced = ftx.util.reduce_model(ours, 4)
     assert reduced.get_dimension() == 4 and reduced.get_input_matrix().shape[1] == 4
     assert reduced.predict("a good film")[0]
+    # the same axes, in fastText's order and with its signs
+    ref_reduced = fasttext_util.reduce_model(ref, 4)
+    assert np.array_equal(reduced.get_input_matrix(), ref_reduced.get_input_matrix())
+    assert np.array_equal(reduced.get_output_matrix(), ref_reduced.get_output_matrix())
 
 
 def test_train_unsupervised_returns_the_api_object(tmp_path):
@@ -230,6 +235,13 @@ def test_util_helpers():
     assert ftx.util.test([["a", "b"], ["c"]], [["a"], ["d", "e"]], k=2) == (0.25, 1 / 3)
     vectors = np.eye(4, dtype=np.float32)
     assert ftx.util.find_nearest_neighbor(np.array([0, 1, 0.5, 0], np.float32), vectors, {1}) == 2
+    # among equal scores, the row fastText's selection picks
+    rng = np.random.default_rng(3)
+    many = rng.integers(-2, 3, size=(5000, 8)).astype(np.float32)
+    for query in many[:40]:
+        for ban in (set(), {int(np.argmax(many @ query))}):
+            assert ftx.util.find_nearest_neighbor(query, many, ban) == \
+                fasttext_util.find_nearest_neighbor(query, many, ban)
     with pytest.raises(ValueError, match="Invalid lang id"):
         ftx.util.download_model("xx")
 

@@ -38,23 +38,30 @@ def test(predictions: Iterable, labels: Iterable, k: int = 1) -> tuple[float, fl
 def find_nearest_neighbor(query: np.ndarray, vectors: np.ndarray, ban_set, cossims: np.ndarray | None = None) -> int:
     """Index of the row of ``vectors`` with the largest dot product with ``query``, skipping ``ban_set``.
 
-    ``cossims`` (length ``len(vectors)``) may be passed to reuse its memory.
+    ``cossims`` (length ``len(vectors)``) may be passed to reuse its memory. The row is chosen
+    as fastText chooses it, by a linear-time selection of the largest score (the next largest while
+    banned), so among equal scores the same row comes back.
     """
     scores = np.matmul(vectors, query, out=cossims)
-    order = np.argsort(-scores, kind="stable")
-    for index in order:
-        if int(index) not in ban_set:
-            return int(index)
+    for rank in range(len(scores) - 1, -1, -1):
+        index = int(np.argpartition(scores, rank)[rank])
+        if index not in ban_set:
+            return index
     raise ValueError("every vector is banned")
 
 
 def _pca_projection(matrix: np.ndarray, dim: int) -> np.ndarray:
-    """The first ``dim`` principal axes of (at most the first 100,000) rows of ``matrix``."""
+    """``dim`` principal axes of (at most the first 100,000) rows of ``matrix``, in float32.
+
+    fastText takes the first ``dim`` eigenvectors of the covariance in the order (and with the
+    signs) LAPACK's general eigensolver returns them; so do we, so reduced models equal
+    fastText's column for column.
+    """
     sample = np.asarray(matrix[:100000], dtype=np.float32)
     centred = sample - sample.mean(axis=0, dtype=np.float32)
     covariance = np.divide(centred.T @ centred, max(len(centred) - 1, 1), dtype=np.float32)
-    values, axes = np.linalg.eigh(covariance)
-    return np.ascontiguousarray(axes[:, np.argsort(values)[::-1][:dim]], dtype=np.float32)
+    _, axes = np.linalg.eig(covariance)
+    return np.ascontiguousarray(np.real(axes[:, :dim]), dtype=np.float32)
 
 
 def reduce_model(ft_model, target_dim: int):
