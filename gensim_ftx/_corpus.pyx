@@ -14,6 +14,8 @@ import os
 
 import numpy as np
 
+from gensim_ftx._checks import check_spans
+
 cimport cython
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
@@ -426,11 +428,18 @@ cdef class TokenCounter:
 
 
 def _restore_counter(bint eos, Py_ssize_t max_token_bytes, tuple state) -> TokenCounter:
+    # a pickle is outside data: its lengths are checked against its blob before they are read
+    if len(state) != 6:
+        raise ValueError(f"a TokenCounter pickle holds 6 fields, this one {len(state)}")
     cdef TokenCounter counter = TokenCounter(eos=eos, max_token_bytes=max_token_bytes)
     cdef const unsigned char[::1] blob = state[0]
     cdef const int64_t[::1] lengths = state[1]
     cdef const int64_t[::1] counts = state[2]
     cdef Py_ssize_t i, start = 0
+    if counts.shape[0] != lengths.shape[0]:
+        raise ValueError(f"a TokenCounter pickle has {lengths.shape[0]} words but {counts.shape[0]} counts")
+    ends = np.cumsum(lengths, dtype=np.int64)
+    check_spans(ends - np.asarray(lengths), ends, blob.shape[0], "TokenCounter pickle word")
     cdef const unsigned char* base = &blob[0] if blob.shape[0] else <const unsigned char*>b""
     for i in range(lengths.shape[0]):
         counter.counter.store.push(base + start, lengths[i])

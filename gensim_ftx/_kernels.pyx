@@ -13,6 +13,9 @@ no n-gram repeats). The kernel keeps the hidden vector current that way in O(dim
 scatters the summed gradient once per centre word: the same mathematics, far fewer memory passes.
 """
 import numpy as np
+
+from ._checks import check_offsets
+from .args import MAX_NEGATIVES
 from .vocab import compact_store
 
 cimport numpy as cnp
@@ -20,6 +23,7 @@ from libc.math cimport INFINITY, NAN, exp, log
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
+from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
 from ._corpus cimport ShardReader
@@ -517,35 +521,38 @@ def alias_table(const double[::1] weights):
 
 
 def duplicate_factors(const int64_t[::1] indptr, const int32_t[::1] ids):
-    """Per word: sum of squared multiplicities of its subword ids divided by their number."""
-    cdef Py_ssize_t nwords = indptr.shape[0] - 1, word, a, b, c
+    """Per word: sum of squared multiplicities of its subword ids divided by their number.
+
+    A word's ids are sorted (a copy) and counted in runs: linear-logarithmic in its subwords,
+    as a single 1 MB token has millions of them.
+    """
+    check_offsets(indptr, ids.shape[0], "indptr", "ids")
+    cdef Py_ssize_t nwords = max(indptr.shape[0] - 1, 0), word, a, run
     out = np.ones(nwords, dtype=np.float32)
     cdef float[::1] view = out
-    cdef int64_t total, mult
+    cdef int64_t total
+    cdef vector[int32_t] scratch
     with nogil:
         for word in range(nwords):
+            if indptr[word + 1] == indptr[word]:
+                continue
+            scratch.assign(&ids[0] + indptr[word], &ids[0] + indptr[word + 1])
+            sort(scratch.begin(), scratch.end())
             total = 0
-            for a in range(indptr[word], indptr[word + 1]):
-                mult = 0
-                for b in range(indptr[word], indptr[word + 1]):
-                    if ids[b] == ids[a]:
-                        mult += 1
-                total += mult  # each occurrence contributes its multiplicity: sum_k m_k^2
-            if indptr[word + 1] > indptr[word]:
-                view[word] = <float>(<double>total / <double>(indptr[word + 1] - indptr[word]))
+            run = 1
+            for a in range(1, <Py_ssize_t>scratch.size() + 1):
+                if a < <Py_ssize_t>scratch.size() and scratch[a] == scratch[a - 1]:
+                    run += 1
+                else:
+                    total += run * run  # each of a run's m occurrences counts m: sum_k m_k^2
+                    run = 1
+            view[word] = <float>(<double>total / <double>scratch.size())
     return out
 
 
 cdef _check_flag(long long[::1] flag, str name):
     if flag.shape[0] < 1:
         raise ValueError(f"{name} must hold at least one element")
-
-
-cdef _check_spans(object indptr, Py_ssize_t size, str name, str of):
-    """``indptr`` must start at 0 or above, never fall, and end within the ``size`` items of ``of``."""
-    arr = np.asarray(indptr)
-    if len(arr) and (arr[0] < 0 or arr[len(arr) - 1] > size or np.any(np.diff(arr) < 0)):
-        raise ValueError(f"{name} must be non-decreasing offsets within the {size} entries of {of}")
 
 
 cdef float* _ptr(object array, object dtype, str name, list keep) except? NULL:
@@ -611,7 +618,7 @@ cdef class KernelModel:
         ids = np.ascontiguousarray(sub_ids, dtype=np.int32)
         if len(indptr) != vocab.shape[0] + 1:
             raise ValueError(f"subword table covers {len(indptr) - 1} words, vocab has {vocab.shape[0]}")
-        _check_spans(indptr, len(ids), "sub_indptr", "sub_ids")
+        check_offsets(indptr, len(ids), "sub_indptr", "sub_ids")
         if len(ids) and (ids.min() < 0 or ids.max() >= vocab.shape[0] + ngrams.shape[0]):
             raise ValueError("subword ids fall outside the input matrices")
         factors = duplicate_factors(indptr, ids)
@@ -620,6 +627,8 @@ cdef class KernelModel:
         self.view.sub_ids = <const int32_t*>cnp.PyArray_DATA(ids)
         self.view.dup_factor = <const float*>cnp.PyArray_DATA(factors)
         self.view.loss = LOSS_FUNCTIONS[LOSSES[loss]]
+        if not 0 <= neg <= MAX_NEGATIVES:
+            raise ValueError(f"neg (negative samples a target) must be in [0, {MAX_NEGATIVES}], got {neg}")
         self.view.neg = neg
         self.view.neg_redraw = neg_redraw
         if "ns" in loss:
@@ -637,7 +646,7 @@ cdef class KernelModel:
             if len(pind) != ntargets + 1 or len(codes) != len(nodes) or \
                     (len(nodes) and (nodes.min() < 0 or nodes.max() >= output.shape[0])):
                 raise ValueError("hierarchical-softmax paths do not match the vocabulary/output matrix")
-            _check_spans(pind, len(nodes), "path_indptr", "path_nodes")
+            check_offsets(pind, len(nodes), "path_indptr", "path_nodes")
             keep += [pind, nodes, codes]
             self.view.path_indptr = <const int64_t*>cnp.PyArray_DATA(pind)
             self.view.path_nodes = <const int32_t*>cnp.PyArray_DATA(nodes)
@@ -749,7 +758,7 @@ cdef class Worker:
         cdef int64_t start, length, kept, effective = 0, seen = 0
         cdef int64_t longest = 0
         _check_flag(stop, "stop")
-        _check_spans(bounds, ids.shape[0], "bounds", "ids")
+        check_offsets(bounds, ids.shape[0], "bounds", "ids")
         for s in range(nsent):
             longest = max(longest, bounds[s + 1] - bounds[s])
         scratch = np.empty(max(longest, 1), dtype=np.int32)
@@ -792,6 +801,8 @@ cdef class Worker:
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
         _check_flag(stop, "stop")
         _check_flag(counter, "counter")
+        if counter[0] < 0:
+            raise ValueError(f"counter must start at 0 or above, got {counter[0]}")
         if max_line < 1:
             raise ValueError(f"max_line must be >= 1, got {max_line}")
         if len(reader.table) > model.view.nwords:
@@ -846,10 +857,12 @@ cdef class Worker:
         cdef double lr
         _check_flag(stop, "stop")
         _check_flag(counter, "counter")
+        if counter[0] < 0:
+            raise ValueError(f"counter must start at 0 or above, got {counter[0]}")
         if row_indptr.shape[0] != nlines + 1 or label_indptr.shape[0] != nlines + 1:
             raise ValueError("line tables differ in length")
-        _check_spans(row_indptr, rows.shape[0], "row_indptr", "rows")
-        _check_spans(label_indptr, labels.shape[0], "label_indptr", "labels")
+        check_offsets(row_indptr, rows.shape[0], "row_indptr", "rows")
+        check_offsets(label_indptr, labels.shape[0], "label_indptr", "labels")
         if rows.shape[0] and (np.min(rows) < 0 or np.max(rows) >= model.view.nwords + model.view.nngrams):
             raise ValueError("input rows outside the input matrix")
         if labels.shape[0] and (np.min(labels) < 0 or np.max(labels) >= model.ntargets):

@@ -8,6 +8,8 @@ the label prefix is dropped. The scorer (prediction) and the supervised trainer 
 """
 import numpy as np
 
+from gensim_ftx._checks import check_offsets, check_spans
+
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.string cimport memcpy
@@ -63,8 +65,7 @@ cdef class LineReader:
             ids = np.ascontiguousarray(subword_ids, dtype=np.int32)
             if indptr.shape[0] != self.nwords + 1:
                 raise ValueError(f"subword table covers {indptr.shape[0] - 1} words, not {self.nwords}")
-            if indptr[0] < 0 or indptr[self.nwords] > ids.shape[0] or np.any(np.diff(indptr) < 0):
-                raise ValueError(f"subword_indptr must be non-decreasing offsets within the {ids.shape[0]} subword ids")
+            check_offsets(indptr, ids.shape[0], "subword_indptr", "subword_ids")
             self.sub_indptr = &indptr[0]
             self.sub_ids = &ids[0] if ids.shape[0] else NULL
             self.keep += [indptr, ids]
@@ -158,6 +159,9 @@ cdef class LineReader:
         fastText counts for it (its learning-rate clock).
         """
         cdef Py_ssize_t count = starts.shape[0], k
+        check_spans(starts, ends, len(data), "line")
+        if ended.shape[0] != count:
+            raise ValueError(f"ended needs one flag a line: {count} lines, {ended.shape[0]} flags")
         cdef LineIds b
         cdef vector[int32_t] rows, gold
         cdef vector[int64_t] row_ptr, gold_ptr

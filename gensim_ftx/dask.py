@@ -40,6 +40,7 @@ except ImportError as err:  # the extra is optional: say how to get it
 from ._corpus import DEFAULT_MAX_TOKEN_BYTES
 from .partitions import (
     VocabularyCounts,
+    columns_for,
     count_file_block,
     count_partition,
     file_blocks,
@@ -97,10 +98,7 @@ def predict(texts, model_path: str | os.PathLike, k: int = 1, threshold: float =
         For a Series, the same partitions and index as ``texts``; for a Bag, one partition a
         partition of the Bag, each indexed from 0.
     """
-    if k == -1:
-        k = model_header(model_path).nlabels
-    elif k <= 0:
-        raise ValueError(f"k must be >= 1 or -1 (all labels), got {k}")
+    k = columns_for(k, model_header(model_path).nlabels)
     columns = prediction_columns(k, layout)
     model_path = os.fspath(model_path)
     if isinstance(texts, dd.Series):

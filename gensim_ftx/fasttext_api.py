@@ -7,6 +7,7 @@ import os
 import numpy as np
 from gensim.models.keyedvectors import KeyedVectors
 
+from .args import check_fasttext_args
 from .io.fbbin import FacebookArgs
 from .model import FastText
 
@@ -68,8 +69,12 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     if not os.path.exists(input):
         raise FileNotFoundError(f"training file not found: {input}")
     workers = thread if thread is not None else max(1, (os.cpu_count() or 2) - 1)
-    if workers < 1:
-        raise ValueError(f"thread must be >= 1, got {thread}")
+    checked = check_fasttext_args(dict(lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount,
+                                       minCountLabel=minCountLabel, minn=minn, maxn=maxn, neg=neg,
+                                       wordNgrams=wordNgrams, bucket=bucket, thread=workers,
+                                       lrUpdateRate=lrUpdateRate, t=t, seed=seed, verbose=verbose))
+    lr, dim, ws, epoch, minCount, minCountLabel, minn, maxn, neg, wordNgrams, bucket, workers, lrUpdateRate, t, \
+        seed, verbose = checked.values()
     quiet = verbose == 0
     package_logger = logging.getLogger("gensim_ftx")
     previous = package_logger.level

@@ -14,6 +14,7 @@ from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 from . import trainer
 from ._corpus import count_words
 from ._kernels import encode_sentences
+from .args import check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
 from .supervised import train_epochs
 from .tables import SEMANTICS
@@ -73,7 +74,10 @@ class FastText(gensim_fasttext.FastText):
             raise ValueError(f"semantics must be one of {sorted(SEMANTICS)}, got {semantics!r}")
         if loss not in (None, "ns", "hs", "softmax"):
             raise ValueError(f"loss must be 'ns', 'hs' or 'softmax', got {loss!r}")
-        _check_arguments(vector_size, min_n, max_n, bucket, window, epochs)
+        # settings that cannot train are refused before any allocation
+        check_gensim_args(alpha=alpha, min_alpha=min_alpha, negative=negative, workers=workers, sample=sample,
+                          epochs=epochs, vector_size=vector_size, window=window, min_n=min_n, max_n=max_n,
+                          bucket=bucket)
         self.semantics = semantics
         self.fasttext_ntokens = None
         self._run = None
@@ -464,17 +468,3 @@ def _count_lines(path) -> int:
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + (last != b"\n")
-
-
-def _check_arguments(vector_size, min_n, max_n, bucket, window, epochs) -> None:
-    """Reject settings that cannot train, before any allocation."""
-    if not isinstance(vector_size, (int, np.integer)) or vector_size <= 0:
-        raise ValueError(f"vector_size must be a positive integer, got {vector_size!r}")
-    if min_n < 0 or max_n < 0:
-        raise ValueError(f"min_n and max_n must be >= 0, got {min_n}, {max_n}")
-    if bucket < 0:
-        raise ValueError(f"bucket must be >= 0, got {bucket}")
-    if window < 0:
-        raise ValueError(f"window must be >= 0, got {window}")
-    if epochs is not None and epochs < 0:
-        raise ValueError(f"epochs must be >= 0, got {epochs}")

@@ -31,6 +31,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -256,6 +257,14 @@ def _list_dtypes() -> tuple:
     return pd.ArrowDtype(pa.list_(pa.string())), pd.ArrowDtype(pa.list_(pa.float32()))
 
 
+def columns_for(k: int, nlabels: int) -> int:
+    """The labels a row gets for ``k`` (-1: all) from a model with ``nlabels`` labels: never more
+    than it has, so a wide frame has no column that is always empty."""
+    if isinstance(k, bool) or not isinstance(k, Integral) or not (k == -1 or k >= 1):
+        raise ValueError(f"k must be an integer >= 1 or -1 (all labels), got {k!r}")
+    return nlabels if k == -1 else min(int(k), nlabels)
+
+
 def prediction_columns(k: int, layout: str = "wide") -> dict:
     """Column names and dtypes of :func:`predict_partition`'s frame."""
     if layout == "lists":
@@ -277,7 +286,7 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
     model_path : str or os.PathLike
         A supervised fastText model (``.bin`` or ``.ftz``), local or a URL.
     k : int
-        Labels a text; -1 for all of the model's labels.
+        Labels a text; -1 for all of the model's labels (a larger ``k`` gives all of them, too).
     threshold : float
         Leave out labels whose probability is below it.
     layout : {'wide', 'lists'}, keyword-only
@@ -298,17 +307,13 @@ def predict_partition(texts, model_path: str | os.PathLike, k: int = 1, threshol
     """
     import pandas as pd
 
-    prediction_columns(max(k, 1), layout)  # checks the layout
+    prediction_columns(1, layout)  # checks the layout
     model = cached_model(model_path)
     if not model._supervised:
         raise ValueError(f"{os.fspath(model_path)} is not a classifier (a supervised model): nothing to predict")
     predictor = model.predictor
-    if k == -1:
-        k = len(predictor.labels)
+    k = columns_for(k, len(predictor.labels))
     ids, probs, counts = predictor.predict_batch(_batch(texts, partition), k, threshold, threads=threads)
-    if ids.shape[1] < k:  # k above the number of labels: the columns past them stay empty
-        ids = np.pad(ids, ((0, 0), (0, k - ids.shape[1])), constant_values=-1)
-        probs = np.pad(probs, ((0, 0), (0, k - probs.shape[1])))
     index = _index(texts)
     names = np.asarray(list(predictor.labels) + [None], dtype=object)
     if layout == "lists":

@@ -109,16 +109,19 @@ def test_a_huge_k_returns_every_label(classifier):
     assert ids.shape == probs.shape == (1, 2)
 
 
-def test_a_partition_wider_than_the_labels_has_empty_columns(classifier, tmp_path):
+def test_a_partition_never_has_more_label_columns_than_labels(classifier, tmp_path):
     pytest.importorskip("pandas")
     from gensim_ftx.partitions import predict_partition
 
     path = str(tmp_path / "model.bin")
     classifier.save_model(path)
-    frame = predict_partition(["hello world"], path, k=4)
-    assert list(frame.columns) == [f"label_{i}" for i in range(1, 5)] + [f"prob_{i}" for i in range(1, 5)]
-    assert frame[["label_3", "label_4"]].isna().all().all() and frame[["prob_3", "prob_4"]].isna().all().all()
-    assert frame["prob_1"].notna().all() and frame["prob_2"].notna().all()
+    for k in (2, 4, 2**40, -1):  # 2**40 columns took forever to build
+        frame = predict_partition(["hello world"], path, k=k)
+        assert list(frame.columns) == ["label_1", "label_2", "prob_1", "prob_2"]
+        assert frame.notna().all().all()
+    for k in (0, -2, "1", 1.5):
+        with pytest.raises(ValueError, match="k must be an integer >= 1 or -1"):
+            predict_partition(["hello world"], path, k=k)
 
 
 def test_batch_ended_must_have_one_flag_a_text():
@@ -161,6 +164,19 @@ def test_train_lines_checks_offsets_start_and_labels():
         _lines(kernel, labels=np.array([0, 2], dtype=np.int32))
     with pytest.raises(ValueError, match="stop must hold at least one element"):
         _lines(kernel, stop=np.zeros(0, dtype=np.int64))
+    # a counter far below zero would take 2**62 lines to reach the budget: a hang
+    with pytest.raises(ValueError, match="counter must start at 0 or above"):
+        _lines(kernel, counter=np.full(1, -2**62, dtype=np.int64))
+
+
+def test_absurd_negative_sample_counts_are_refused():
+    vocab = np.zeros((4, 8), dtype=np.float32)
+    args = (vocab, np.zeros((0, 8), dtype=np.float32), np.zeros((4, 8), dtype=np.float32),
+            np.arange(5, dtype=np.int64), np.arange(4, dtype=np.int32))
+    KernelModel(*args, loss="ns", neg=10000, neg_alias=np.arange(4, dtype=np.uint64))
+    for neg in (-1, 2**31 - 1):
+        with pytest.raises(ValueError, match=r"neg \(negative samples a target\) must be in \[0, 10000\]"):
+            KernelModel(*args, loss="ns", neg=neg, neg_alias=np.arange(4, dtype=np.uint64))
 
 
 def test_train_batch_checks_its_sentence_bounds():

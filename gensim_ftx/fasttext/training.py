@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 from itertools import chain
 
+from ..args import check_fasttext_args
 from .model import _FastText, loss_name
 
 PARAM_ALIASES = {"min_count": "minCount", "word_ngrams": "wordNgrams", "lr_update_rate": "lrUpdateRate",
@@ -90,7 +91,7 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
     """
     from ..cli import ProgressPrinter
 
-    args = read_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+    args = check_fasttext_args(read_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS))
     manual = set(kwargs) | set(SUPERVISED_ARGS[:len(kargs)])
     loss = _parse_loss(args["loss"])
     if isinstance(args["autotuneModelSize"], int):
@@ -127,7 +128,7 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     from ..cli import ProgressPrinter
     from ..fasttext_api import train_unsupervised as train
 
-    args = read_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
+    args = check_fasttext_args(read_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS))
     if args["model"] not in ("skipgram", "cbow"):
         raise ValueError("Unrecognized model name")
     loss = _parse_loss(args["loss"])

@@ -6,6 +6,8 @@ An entry is the word's bytes, a NUL, an int64 count and an int8 type (0 word, 1 
 
 import numpy as np
 
+from gensim_ftx._checks import check_spans
+
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_Decode
@@ -67,6 +69,7 @@ def decode_words(const unsigned char[::1] buf, const int64_t[::1] starts, const 
     cleanly to its original bytes, so that saving can write them back unchanged.
     """
     cdef Py_ssize_t count = starts.shape[0], k
+    check_spans(starts, ends, buf.shape[0], "word")
     cdef const char* base = <const char*>&buf[0] if buf.shape[0] else <const char*>b""
     cdef bytes enc = encoding.encode("ascii")
     words = [None] * count

@@ -11,6 +11,8 @@ scored from the codes as fastText scores ``.ftz`` models.
 """
 import numpy as np
 
+from gensim_ftx._checks import check_spans
+
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.math cimport exp, expf, log
@@ -233,8 +235,7 @@ cdef _check_batch(Py_ssize_t size, starts, ends, Py_ssize_t nended, Py_ssize_t l
         raise ValueError(f"starts, ends and ended differ in length: {len(s)}, {len(e)}, {nended}")
     if not 0 <= lo <= hi <= len(s):
         raise ValueError(f"lo and hi must satisfy 0 <= lo <= hi <= {len(s)}, got {lo} and {hi}")
-    if hi > lo and (np.any(s[lo:hi] < 0) or np.any(e[lo:hi] < s[lo:hi]) or np.any(e[lo:hi] > size)):
-        raise ValueError(f"text spans must satisfy 0 <= start <= end <= {size} (the buffer's length)")
+    check_spans(s[lo:hi], e[lo:hi], size)  # only the lines this call reads: a thread's share
 
 
 cdef _check_input_rows(MatrixRows input, int32_t nwords, SubwordHasher hasher, int word_ngrams, long long bucket,
