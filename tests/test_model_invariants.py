@@ -265,3 +265,20 @@ def test_gensim_train_of_a_loaded_classifier_keeps_its_labels(classifier, tiny, 
     assert fasttext.load_model(path).labels == ["__label__a", "__label__b"]
     with pytest.raises(ValueError, match="classifier: train it on a labelled file"):
         model.train([["hello", "world"]], total_examples=1, epochs=1)
+
+
+def test_counts_and_rows_asked_of_the_fasttext_face_are_checked(classifier, tiny):
+    for call in (lambda: classifier.predict("hello", k=1.5), lambda: classifier.test(tiny, k=None),
+                 lambda: classifier.get_nearest_neighbors("hello", k=float("nan")),
+                 lambda: classifier.get_analogies("a", "b", "c", k="3")):
+        with pytest.raises(TypeError, match="k must be an integer"):
+            call()
+    assert classifier.predict("hello", k=np.int64(1))[0]
+    rows = len(classifier.words) + 1000
+    for ind in (-1, rows, 2**40, 1.0):
+        with pytest.raises(IndexError, match=rf"ind must be an input row in \[0, {rows}\)"):
+            classifier.get_input_vector(ind)
+    assert classifier.get_input_vector(rows - 1).shape == (100,)
+    plain = fasttext.train_supervised(tiny, epoch=1, verbose=0)  # no n-grams: bucket 0
+    with pytest.raises(ValueError, match="no n-gram buckets"):
+        plain.get_subword_id("hel")

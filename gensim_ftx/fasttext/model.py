@@ -13,6 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from numbers import Integral
 
 import numpy as np
 
@@ -66,6 +67,13 @@ def _check_line(entry, what: str = "predict") -> str:
     if "\n" in entry:
         raise ValueError(f"{what} processes one line at a time (remove '\\n')")
     return entry
+
+
+def _check_k(k) -> int:
+    """``k`` (labels or neighbours asked for) as an int; fastText's own range checks follow."""
+    if isinstance(k, bool) or not isinstance(k, Integral):
+        raise TypeError(f"k must be an integer, got {k!r}")
+    return int(k)
 
 
 def _check_unicode_errors(on_unicode_error: str) -> None:
@@ -230,6 +238,7 @@ class _FastText:
     def get_nearest_neighbors(self, word: str, k: int = 10, on_unicode_error: str = "strict") -> list:
         """The ``k`` words closest to ``word`` by cosine, as ``(similarity, word)`` pairs, best first."""
         _check_unicode_errors(on_unicode_error)
+        k = _check_k(k)
         found = self._neighbour_index().query(self.get_word_vector(word), k, self._banned([word]))
         return [(score, w) for w, score in found]
 
@@ -237,6 +246,7 @@ class _FastText:
                       on_unicode_error: str = "strict") -> list:
         """Words closest to ``A - B + C`` (unit vectors), as ``(similarity, word)`` pairs."""
         _check_unicode_errors(on_unicode_error)
+        k = _check_k(k)
         query = analogy_query(self.predictor.word_vectors([wordA, wordB, wordC]))
         found = self._neighbour_index().query(query, k, self._banned([wordA, wordB, wordC]))
         return [(score, w) for w, score in found]
@@ -263,6 +273,8 @@ class _FastText:
         """The input-matrix row the string ``subword`` hashes to (no pruning applied)."""
         from .._subwords import ft_hash
 
+        if not int(self._args.bucket):
+            raise ValueError("the model has no n-gram buckets (bucket 0): no subword has a row")
         return len(self._wv.index_to_key) + ft_hash(subword.encode("utf-8")) % int(self._args.bucket)
 
     def get_subwords(self, word: str, on_unicode_error: str = "strict") -> tuple[list, np.ndarray]:
@@ -273,6 +285,10 @@ class _FastText:
 
     def get_input_vector(self, ind: int) -> np.ndarray:
         """Row ``ind`` of the input matrix (decoded from its codes for a quantised model)."""
+        rows = self._file.input.m if self._quantized_input else \
+            len(self._wv.index_to_key) + len(self._wv.vectors_ngrams)
+        if isinstance(ind, bool) or not isinstance(ind, Integral) or not 0 <= ind < rows:
+            raise IndexError(f"ind must be an input row in [0, {rows}), got {ind!r}")
         if self._quantized_input:
             matrix = self._file.input
             row = matrix.pq.decode(matrix.codes.reshape(matrix.m, matrix.pq.nsubq)[ind:ind + 1])[0]
@@ -368,6 +384,7 @@ class _FastText:
         """
         if on_unicode_error not in _UNICODE_ERRORS:
             _check_unicode_errors(on_unicode_error)
+        k = _check_k(k)
         if not self._supervised:
             raise ValueError("Model needs to be supervised for prediction!")
         predictor = self._predictor or self.predictor
@@ -388,12 +405,12 @@ class _FastText:
 
     def test(self, path: str, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
         """``(examples, precision@k, recall@k)`` on a labelled file."""
-        meter = self.predictor.test_file(path, k, threshold)
+        meter = self.predictor.test_file(path, _check_k(k), threshold)
         return meter.nexamples, meter.precision(), meter.recall()
 
     def test_label(self, path: str, k: int = 1, threshold: float = 0.0) -> dict:
         """Precision, recall and F1 of each label on a labelled file: ``{label: {'precision': ...}}``."""
-        meter = self.predictor.test_file(path, k, threshold)
+        meter = self.predictor.test_file(path, _check_k(k), threshold)
         return {label: {"precision": meter.precision(i), "recall": meter.recall(i), "f1score": meter.f1score(i)}
                 for i, label in enumerate(self.predictor.labels)}
 
@@ -402,7 +419,7 @@ class _FastText:
         ``precision_at_recall``, ``recall_at_precision`` (per label or over all)."""
         from .meter import _Meter
 
-        return _Meter.from_file(self, path, k)
+        return _Meter.from_file(self, path, _check_k(k))
 
     # -- compression -----------------------------------------------------------------------------
 
