@@ -268,8 +268,14 @@ def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray
     flag = bool(saved.get("qout_flag", False))
     if q_in is None:
         return None, None, flag  # a dense file keeps whatever flag byte it had
-    if not np.array_equal(q_in.dequantize(), np.concatenate(input_parts), equal_nan=True):
+    dense, at = q_in.dequantize(), 0
+    for part in input_parts:  # part by part: no concatenated copy of the input matrix
+        if not np.array_equal(dense[at:at + len(part)], part, equal_nan=True):
+            return None, None, False
+        at += len(part)
+    if at != len(dense):
         return None, None, False
+    del dense
     if q_out is not None and not np.array_equal(q_out.dequantize(), output, equal_nan=True):
         return q_in, None, False
     return q_in, q_out, flag and q_out is not None

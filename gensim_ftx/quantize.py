@@ -7,17 +7,63 @@ import logging
 import numpy as np
 
 from .io.pq import quantize_matrix
+from .io.quant import KSUB
 
 logger = logging.getLogger(__name__)
 
 
-def select_rows(matrix: np.ndarray, cutoff: int, eos_id: int) -> np.ndarray:
-    """fastText's ``selectEmbeddings``: ``</s>`` first, then the rows of largest norm, ``cutoff`` in all."""
-    norms = np.sqrt(np.einsum("ij,ij->i", matrix, matrix, dtype=np.float64))
-    order = np.argsort(-norms, kind="stable")
+_NORM_BLOCK = 1 << 12  # rows a norm pass reads at once
+
+
+class TooFewRowsError(ValueError):
+    """The product quantiser cannot be trained: fewer than its 256 centroids' worth of rows."""
+
+
+def row_norms(parts) -> np.ndarray:
+    """The Euclidean norm (float64) of every row of a matrix, or of the rows of a list of
+    matrices one after the other, read a block at a time (no copy of the matrix)."""
+    parts = [parts] if isinstance(parts, np.ndarray) else list(parts)
+    out = np.empty(sum(len(part) for part in parts), dtype=np.float64)
+    at = 0
+    for part in parts:
+        for start in range(0, len(part), _NORM_BLOCK):
+            block = part[start:start + _NORM_BLOCK]
+            out[at + start:at + start + len(block)] = np.einsum("ij,ij->i", block, block, dtype=np.float64)
+        at += len(part)
+    return np.sqrt(out, out=out)
+
+
+def select_rows(matrix, cutoff: int, eos_id: int) -> np.ndarray:
+    """fastText's ``selectEmbeddings``: ``</s>`` first, then the rows of largest norm, ``cutoff`` in all.
+
+    ``matrix`` may be a list of matrices whose rows follow each other (words, then n-grams)."""
+    norms = row_norms(matrix)
+    np.negative(norms, out=norms)
+    order = np.argsort(norms, kind="stable")[:cutoff + 1]
+    del norms
     if eos_id >= 0:
         order = np.concatenate([[eos_id], order[order != eos_id]])
     return order[:cutoff]
+
+
+def _check_quantizable(model, rows: int, cutoff: int, qout: bool, dsub: int) -> None:
+    """Refuse, before anything changes, what the product quantiser cannot train on."""
+    if dsub < 1:
+        raise ValueError(f"dsub must be >= 1, got {dsub}")
+    kept = min(cutoff, rows) if cutoff > 0 else rows
+    if kept < KSUB:
+        told = f"cutoff={cutoff} keeps {kept}" if 0 < cutoff < rows else f"the model has {rows}"
+        raise TooFewRowsError(f"Matrix too small for quantization, must have at least {KSUB} rows: {told} input "
+                              f"rows, too few for the product quantizer's {KSUB} centroids; keep at least {KSUB} "
+                              f"(cutoff >= {KSUB}, or more words or n-gram buckets)")
+    if qout:
+        from .facebook import _model_output
+
+        labels = len(_model_output(model))
+        if labels < KSUB:
+            raise TooFewRowsError(f"Matrix too small for quantization, must have at least {KSUB} rows: the output "
+                                  f"matrix (qout=True) has {labels} rows, one a label, too few for the product "
+                                  f"quantizer's {KSUB} centroids")
 
 
 def prune(model, cutoff: int) -> None:
@@ -27,8 +73,8 @@ def prune(model, cutoff: int) -> None:
 
     wv = model.wv
     nwords = len(wv.index_to_key)
-    dense = np.concatenate([wv.vectors_vocab, wv.vectors_ngrams])
-    keep = select_rows(dense, cutoff, wv.key_to_index.get("</s>", -1))
+    vocab, buckets = wv.vectors_vocab, wv.vectors_ngrams  # read in place: no copy of all the buckets
+    keep = select_rows([vocab, buckets], cutoff, wv.key_to_index.get("</s>", -1))
     words = np.sort(keep[keep < nwords])
     ngrams = keep[keep >= nwords]
     pruneidx = np.stack([ngrams - nwords, np.arange(len(ngrams))], axis=1).astype(np.int32).reshape(-1, 2)
@@ -41,9 +87,9 @@ def prune(model, cutoff: int) -> None:
     counts = np.asarray(wv.expandos["count"], dtype=np.int64)[words]
     fields = {"nwords": len(words), "store": store, "counts": counts, "raw_words": raw_words, "pruneidx": pruneidx}
     pruned = _vocabulary(12, model.fb_args, fields, wv.encoding)
-    pruned.vectors_vocab = np.ascontiguousarray(dense[words])
-    pruned.vectors_ngrams = np.ascontiguousarray(dense[ngrams]) if len(ngrams) else \
-        np.zeros((0, dense.shape[1]), dtype=np.float32)
+    pruned.vectors_vocab = np.ascontiguousarray(vocab[words], dtype=np.float32)
+    pruned.vectors_ngrams = np.ascontiguousarray(buckets[ngrams - nwords], dtype=np.float32) if len(ngrams) else \
+        np.zeros((0, vocab.shape[1]), dtype=np.float32)
     pruned.adjust_vectors()
     model.wv = pruned
     logger.info("pruned to %d words and %d n-gram rows", len(words), len(ngrams))
@@ -63,7 +109,8 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     ------
     ValueError
         For an unsupervised model, retraining without ``input``, or a matrix of fewer than 256
-        rows to quantise (fastText's product quantiser needs 256).
+        rows to quantise (fastText's product quantiser needs 256; :class:`TooFewRowsError`,
+        raised before the model changes).
     """
     if not getattr(model, "supervised", False):
         raise ValueError("For now we only support quantization of supervised models")
@@ -73,6 +120,7 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
         raise ValueError("the model is already quantised")
     wv = model.wv
     rows = len(wv.vectors_vocab) + len(wv.vectors_ngrams)
+    _check_quantizable(model, rows, int(cutoff), bool(qout), int(dsub))
     if 0 < cutoff < rows:
         prune(model, cutoff)
         if retrain:
@@ -84,8 +132,10 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
             train_epochs(model, input, epoch=int(epoch or model.epochs), lr=float(lr or model.alpha),
                          thread=int(thread), progress=progress)
     wv = model.wv
-    q_in = quantize_matrix(np.concatenate([wv.vectors_vocab, wv.vectors_ngrams]), dsub, qnorm, threads=int(thread))
-    dense = q_in.dequantize()
+    # one working copy: normalised in place, quantised, then overwritten by the decoded rows
+    work = np.concatenate([wv.vectors_vocab, wv.vectors_ngrams], dtype=np.float32)
+    q_in = quantize_matrix(work, dsub, qnorm, threads=int(thread), copy=False)
+    dense = q_in.dequantize(out=work)
     wv.vectors_vocab = dense[:len(wv.index_to_key)]
     wv.vectors_ngrams = dense[len(wv.index_to_key):]
     wv.adjust_vectors()

@@ -109,6 +109,9 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
             self.classes_, index = np.unique(y, return_inverse=True)
             tags = [f"{_PREFIX}{j}" for j in index]
         loss = self.loss or ("ova" if self.multilabel_ else "softmax")
+        # a refit replaces the model: drop the old one first rather than hold both while training
+        self.__dict__.pop("model_", None)
+        self.__dict__.pop("_columns", None)
         fd, path = tempfile.mkstemp(prefix="gensim_ftx-fit-", suffix=".txt")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as out:

@@ -22,6 +22,7 @@ import numpy as np
 from ._corpus import count_words
 from ._kernels import KernelModel, Worker
 from ._lines import LineReader
+from ._memory import lazy_zeros
 from ._vocab import KeyStore
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .predict._scorer import split_lines
@@ -81,8 +82,9 @@ def _store(keys: list[bytes]) -> tuple[KeyStore, dict]:
 def fasttext_init(rows: int, dim: int, threads: int, seed: int) -> np.ndarray:
     """fastText's ``uniform(1/dim, thread, seed)``: blocks of a tenth of the matrix are filled from
     U(-1/dim, 1/dim), one block per training thread; with fewer than ten threads the rest stays zero
-    (fastText 0.9.2; REFERENCE.md section 10.2)."""
-    matrix = np.zeros((rows, dim), dtype=np.float32)
+    (fastText 0.9.2; REFERENCE.md section 10.2). The zero rows cost no memory until training
+    writes them (:func:`~gensim_ftx._memory.lazy_zeros`), as fastText's."""
+    matrix = lazy_zeros((rows, dim), dtype=np.float32)
     flat = matrix.reshape(-1)
     block = flat.size // 10
     filled = flat.size if threads >= 10 else block * max(threads, 1)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..predict.scorer import Batch
+from ..quantize import TooFewRowsError
 from .model import _FastText, loss_name
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def parse_model_size(text: str) -> int:
     return int(float(number) * _SIZE_UNITS[unit])
 
 
+class ModelSizeError(ValueError):
+    """``autotuneModelSize`` leaves room for fewer than 256 input rows with these arguments."""
+
+
 def cutoff_for_size(model, size: int, qout: bool, qnorm: bool, dsub: int) -> int:
     """Input rows a quantised model may keep so that its file fits ``size`` bytes.
 
@@ -83,8 +88,8 @@ def cutoff_for_size(model, size: int, qout: bool, qnorm: bool, dsub: int) -> int
     target = size - 128 - quantiser_bytes - output_bytes - label_bytes
     cutoff = int(target // (-(-dim // dsub) + (1 if qnorm else 0) + max(word_entry, 8)))
     if cutoff < _CUTOFF_LIMIT:
-        raise ValueError(f"autotuneModelSize {size} bytes is too small for a model of {rows} labels and dim {dim}: "
-                         f"it leaves room for {max(cutoff, 0)} input rows, fewer than {_CUTOFF_LIMIT}")
+        raise ModelSizeError(f"autotuneModelSize {size} bytes is too small for a model of {rows} labels and dim "
+                             f"{dim}: it leaves room for {max(cutoff, 0)} input rows, fewer than {_CUTOFF_LIMIT}")
     return cutoff
 
 
@@ -200,10 +205,22 @@ class Strategy:
         return args
 
 
+def _trial_score(trial: dict, input: str, size: int, validation: str, k: int, metric: Metric) -> float:
+    """Train (and quantise, with a size) one trial's model and score it; the model is dropped on
+    return, so a search holds one trial's model at a time, as fastText's does."""
+    from .training import _parse_loss, supervised_model
+
+    model = _FastText(model=supervised_model(trial), args={**trial, "loss": _parse_loss(trial["loss"])})
+    if size:
+        model.quantize(input=input, cutoff=cutoff_for_size(model, size, False, True, trial["dsub"]),
+                       retrain=False, qnorm=True, dsub=trial["dsub"], verbose=0)
+    return score(model, validation, k, metric)
+
+
 def autotune(args: dict, manual: set) -> _FastText:
     """Search arguments for ``args['input']`` against ``args['autotuneValidationFile']``; return
     the model trained with the best ones (quantised when ``autotuneModelSize`` is set)."""
-    from .training import _parse_loss, supervised_model
+    from .training import supervised_model
 
     validation = args["autotuneValidationFile"]
     try:
@@ -221,7 +238,7 @@ def autotune(args: dict, manual: set) -> _FastText:
     base = {**args, "verbose": 0, "dsub": 2}
     strategy = Strategy(base, manual, int(args["seed"]))
     best_args, best_score, trials = None, -1.0, 0
-    too_big: ValueError | None = None
+    too_big = unquantizable = None  # messages only: an exception's traceback would keep its trial's model
     started = time.perf_counter()
     while trials == 0 or time.perf_counter() - started < duration:
         progress = min(1.0, (time.perf_counter() - started) / duration) if duration > 0 else 1.0
@@ -229,18 +246,21 @@ def autotune(args: dict, manual: set) -> _FastText:
         if trial["wordNgrams"] <= 1 and trial["maxn"] == 0:
             trial["bucket"] = 0
         try:
-            model = _FastText(model=supervised_model(trial), args={**trial, "loss": _parse_loss(trial["loss"])})
-            if size:
-                model.quantize(input=args["input"], cutoff=cutoff_for_size(model, size, False, True, trial["dsub"]),
-                               retrain=False, qnorm=True, dsub=trial["dsub"], verbose=0)
-            value = score(model, validation, k, metric)
+            value = _trial_score(trial, args["input"], size, validation, k, metric)
         except FloatingPointError:
-            value = float("nan")  # a diverging trial scores nothing
-        except ValueError as err:
-            if not size or "too small" not in str(err):
-                raise
+            value = float("nan")  # a diverging trial scores nothing (fastText's EncounteredNaNError)
+        except MemoryError:
+            value = float("nan")  # fastText skips a trial on bad_alloc
+            logger.warning("autotune trial %d ran out of memory: skipped", trials + 1)
+        except ModelSizeError as err:
             value = float("nan")  # these arguments cannot fit the size: not a candidate
-            too_big = err
+            too_big = str(err)
+        except TooFewRowsError as err:
+            # the product quantiser cannot train on what is left (fastText: "Matrix too small for
+            # quantization"): this trial is not a candidate, the search goes on
+            value = float("nan")
+            unquantizable = str(err)
+            logger.info("autotune trial %d skipped: %s", trials + 1, err)
         trials += 1
         logger.info("autotune trial %d: %s = %.6f (epoch %s, lr %.4f, dim %s, wordNgrams %s, minn %s, maxn %s, "
                     "bucket %s)", trials, args["autotuneMetric"], value, trial["epoch"], trial["lr"], trial["dim"],
@@ -258,8 +278,9 @@ def autotune(args: dict, manual: set) -> _FastText:
     if verbose >= 2 and sys.stderr.isatty():
         sys.stderr.write("\n")
     if best_args is None:
-        if too_big is not None:
-            raise too_big
+        if too_big is not None or unquantizable is not None:
+            raise ValueError("Couldn't fulfil model size constraint: please increase `autotune-modelsize` "
+                             f"({too_big or unquantizable})")
         raise FloatingPointError("autotune: every trial diverged (Encountered NaN)")
     logger.info("autotune: best %s = %.6f after %d trials", args["autotuneMetric"], best_score, trials)
     final = {**best_args, "verbose": args["verbose"]}

@@ -438,12 +438,14 @@ class _FastText:
         model = self.gensim_model
         verbose = int(verbose if verbose is not None else getattr(self, "verbose", 2))
         printer = ProgressPrinter(sys.stderr, verbose) if retrain and verbose >= 2 else None
+        # the file, the scorer and the neighbour index hold the matrices quantize replaces: let
+        # them go now rather than keep both through retraining
+        self._file = None
+        self._predictor = self._neighbours = None
         quantize_model(model, input=input, qout=qout, cutoff=cutoff, retrain=retrain,
                        epoch=epoch or getattr(self, "epoch", None), lr=lr or getattr(self, "lr", None),
                        thread=thread or getattr(self, "thread", 1), dsub=dsub, qnorm=qnorm, progress=printer)
         self._wv = model.wv
-        self._file = None
-        self._predictor = self._neighbours = None
         self._words = None
 
     # -- saving and replacing ------------------------------------------------------------------

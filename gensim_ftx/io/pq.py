@@ -17,6 +17,7 @@ from .quant import KSUB, ProductQuantizer, QuantizedMatrix
 NITER = 25
 MAX_POINTS = 256 * KSUB
 EPS = 1e-7
+_NORM_BLOCK = 1 << 12  # rows whose norms are summed at once (float64 temporaries of a few MB)
 
 
 def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,
@@ -56,12 +57,22 @@ def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,
     return ProductQuantizer(dim, nsubq, dsub, lastdsub, centroids), codes
 
 
-def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool, threads: int = 1) -> QuantizedMatrix:
-    """fastText's ``QuantMatrix(DenseMatrix&&, dsub, qnorm)``, trained on ``threads`` threads."""
-    rows = np.array(matrix, dtype=np.float32)
+def quantize_matrix(matrix: np.ndarray, dsub: int, qnorm: bool, threads: int = 1, *,
+                    copy: bool = True) -> QuantizedMatrix:
+    """fastText's ``QuantMatrix(DenseMatrix&&, dsub, qnorm)``, trained on ``threads`` threads.
+
+    With ``qnorm`` the rows are scaled to unit length first: in a copy, or with ``copy=False`` in
+    ``matrix`` itself when it is a writeable C-contiguous float32 array (fastText's move: the
+    caller no longer needs the rows, and no second matrix is held)."""
+    in_place = not copy and isinstance(matrix, np.ndarray) and matrix.dtype == np.float32 \
+        and matrix.flags.c_contiguous and matrix.flags.writeable
+    rows = matrix if in_place else np.array(matrix, dtype=np.float32)
     norm_codes = npq = None
     if qnorm:
-        norms = np.sqrt((rows.astype(np.float64) ** 2).sum(axis=1)).astype(np.float32)
+        norms = np.empty(len(rows), dtype=np.float32)
+        for start in range(0, len(rows), _NORM_BLOCK):  # float64 sums, a block of rows at a time
+            block = rows[start:start + _NORM_BLOCK]
+            norms[start:start + len(block)] = np.sqrt((block.astype(np.float64) ** 2).sum(axis=1))
         safe = np.where(norms > 0, norms, 1).astype(np.float32)
         rows /= safe[:, None]
         npq, codes = train_quantizer(norms[:, None], 1)

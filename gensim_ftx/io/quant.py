@@ -39,9 +39,12 @@ class ProductQuantizer:
         out.write(struct.pack("<4i", self.dim, self.nsubq, self.dsub, self.lastdsub))
         out.write(np.ascontiguousarray(self.centroids, dtype="<f4").tobytes())
 
-    def decode(self, codes: np.ndarray) -> np.ndarray:
-        """Rows for a ``(rows, nsubq)`` code array, as float32."""
-        out = np.empty((codes.shape[0], self.dim), dtype=np.float32)
+    def decode(self, codes: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows for a ``(rows, nsubq)`` code array, as float32 (written into ``out`` if given)."""
+        if out is None:
+            out = np.empty((codes.shape[0], self.dim), dtype=np.float32)
+        elif out.shape != (codes.shape[0], self.dim) or out.dtype != np.float32:
+            raise ValueError(f"out must be float32 of shape {(codes.shape[0], self.dim)}, got {out.dtype} {out.shape}")
         for m in range(self.nsubq):
             width = self.lastdsub if m == self.nsubq - 1 else self.dsub
             base = m * KSUB * self.dsub
@@ -93,9 +96,10 @@ class QuantizedMatrix:
             out.write(np.ascontiguousarray(self.norm_codes, dtype=np.uint8).tobytes())
             self.npq.write(out)
 
-    def dequantize(self) -> np.ndarray:
-        """Dense float32 rows equal to what fastText adds for each row of this matrix."""
-        dense = self.pq.decode(self.codes.reshape(self.m, self.pq.nsubq))
+    def dequantize(self, out: np.ndarray | None = None) -> np.ndarray:
+        """Dense float32 rows equal to what fastText adds for each row of this matrix (written
+        into ``out``, a float32 ``(m, n)`` array, if given)."""
+        dense = self.pq.decode(self.codes.reshape(self.m, self.pq.nsubq), out)
         if self.qnorm:
             norms = self.npq.centroids[self.norm_codes.astype(np.int64)]
             dense *= norms[:, None]
