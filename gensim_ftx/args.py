@@ -31,12 +31,14 @@ LIMITS = {
     "t": (False, 0.0, math.inf),
     "seed": (True, 0, 2**32 - 1),
     "verbose": (True, -INT32_MAX, INT32_MAX),
+    "dsub": (True, 1, INT32_MAX),
+    "cutoff": (True, 0, 2**63 - 1),
 }
 
 # the gensim face's names for the same arguments
 GENSIM_NAMES = {"alpha": "lr", "min_alpha": "lr", "vector_size": "dim", "window": "ws", "epochs": "epoch",
                 "min_count": "minCount", "min_n": "minn", "max_n": "maxn", "negative": "neg", "bucket": "bucket",
-                "workers": "thread", "sample": "t"}
+                "workers": "thread", "sample": "t", "start_alpha": "lr", "end_alpha": "lr"}
 
 
 def check_value(name: str, value, limits: tuple):

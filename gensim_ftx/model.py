@@ -255,6 +255,7 @@ class FastText(gensim_fasttext.FastText):
             When a NaN appears in training (the learning rate is too high for the data); a
             ``RuntimeError`` and a ``FloatingPointError``, naming the learning rate and epoch.
         """
+        check_gensim_args(start_alpha=start_alpha, end_alpha=end_alpha, epochs=epochs)
         if getattr(self, "supervised", False):
             return self._train_classifier(corpus_file, epochs, start_alpha, progress)
         if corpus_file is not None and not total_words and not total_examples:

@@ -6,6 +6,7 @@ import logging
 
 import numpy as np
 
+from .args import check_fasttext_args
 from .io.pq import quantize_matrix
 from .io.quant import KSUB
 
@@ -120,7 +121,10 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
         raise ValueError("the model is already quantised")
     wv = model.wv
     rows = len(wv.vectors_vocab) + len(wv.vectors_ngrams)
-    _check_quantizable(model, rows, int(cutoff), bool(qout), int(dsub))
+    given = {"cutoff": cutoff, "dsub": dsub, "thread": thread, "epoch": epoch, "lr": lr}
+    checked = check_fasttext_args({name: value for name, value in given.items() if value is not None})
+    cutoff, dsub, thread = checked["cutoff"], checked["dsub"], checked["thread"]
+    _check_quantizable(model, rows, cutoff, bool(qout), dsub)
     if 0 < cutoff < rows:
         prune(model, cutoff)
         if retrain:

@@ -96,6 +96,8 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
         from .fasttext import train_supervised
 
         texts = _texts(X)
+        if not texts:
+            raise ValueError("X is empty: fit needs at least one text")
         y = np.asarray(y)
         if len(y) != len(texts):
             raise ValueError(f"X has {len(texts)} texts but y has {len(y)} labels")

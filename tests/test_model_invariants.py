@@ -282,3 +282,25 @@ def test_counts_and_rows_asked_of_the_fasttext_face_are_checked(classifier, tiny
     plain = fasttext.train_supervised(tiny, epoch=1, verbose=0)  # no n-grams: bucket 0
     with pytest.raises(ValueError, match="no n-gram buckets"):
         plain.get_subword_id("hel")
+
+
+def test_quantize_train_and_fit_arguments_are_checked(classifier, tiny):
+    for kwargs, name in ((dict(dsub=2**63), "dsub"), (dict(cutoff=-1), "cutoff"), (dict(thread=10**6), "thread"),
+                         (dict(lr=float("nan"), retrain=True, input=tiny, cutoff=300), "lr")):
+        with pytest.raises(ValueError, match=rf"^{name} must be"):
+            classifier.quantize(**kwargs)
+    model = load_facebook_model(_saved(classifier, tiny))
+    with pytest.raises(ValueError, match="start_alpha must be a finite number"):
+        model.train(corpus_file=tiny, epochs=1, start_alpha=float("nan"))
+    pytest.importorskip("sklearn")
+    from gensim_ftx.sklearn import FastTextClassifier
+
+    with pytest.raises(ValueError, match="X is empty"):
+        FastTextClassifier().fit([], [])
+    assert Batch.from_texts(["a", "b", "c"], ended=[2, -1, 0]).ended.tolist() == [1, 1, 0]
+
+
+def _saved(model, tiny) -> str:
+    path = tiny + ".bin"
+    model.save_model(path)
+    return path

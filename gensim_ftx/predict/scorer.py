@@ -46,7 +46,7 @@ class Batch:
         if bad >= 0:  # a bytes-like value to convert, or a bad one for _encode to name
             data, starts, ends = pack_lines([_encode(text, i) for i, text in enumerate(values)])
         flags = np.full(len(starts), int(ended), dtype=np.uint8) if isinstance(ended, bool) else \
-            np.asarray(ended, dtype=np.uint8)
+            np.asarray(ended, dtype=bool).astype(np.uint8)
         if flags.shape != starts.shape:
             raise ValueError(f"ended must be a bool or one flag a text: {len(starts)} texts, ended {flags.shape}")
         return cls(data, starts, ends, flags)
