@@ -303,3 +303,59 @@ def test_get_meter_equals_fasttexts(trained_model, name):
         precision, recall = a.precision_recall_curve()
         curve = b.m.precisionRecallCurve()
         assert np.array_equal(precision, [p for p, _ in curve]) and np.array_equal(recall, [r for _, r in curve])
+
+
+def _same_signature(ours, reference, where: str) -> None:
+    """Every parameter of ``reference`` in ``ours``, in order, of the same kind and default;
+    ``ours`` may add keyword-only parameters with defaults."""
+    import inspect
+
+    got = list(inspect.signature(ours).parameters.values())
+    want = list(inspect.signature(reference).parameters.values())
+    assert [p.name for p in got[:len(want)]] == [p.name for p in want], where
+    for g, w in zip(got, want):
+        assert (g.kind, g.default) == (w.kind, w.default), (where, g, w)
+    assert all(p.kind == p.KEYWORD_ONLY and p.default is not p.empty for p in got[len(want):]), where
+
+
+def test_public_names_and_signatures_are_fasttexts():
+    import inspect
+
+    import fasttext.FastText as reference
+
+    from gensim_ftx.fasttext import FastText as ours
+
+    imported = {"absolute_import", "division", "print_function", "unicode_literals", "chain", "np",
+                "multiprocessing", "fasttext", "_build_args", "_parse_loss_string", "_parse_model_string"}
+    names = {n for n in vars(reference) if not n.startswith("__") and n not in imported}
+    assert names <= set(vars(ours)), names - set(vars(ours))
+    package = {n for n in vars(fasttext) if not n.startswith("_")} - imported - {"FastText", "util", "tests"}
+    assert package <= set(vars(ftx)), package - set(vars(ftx))
+    assert ours.unsupervised_default.keys() == reference.unsupervised_default.keys()
+    for name in sorted(names):
+        theirs, mine = getattr(reference, name), getattr(ours, name)
+        if inspect.isfunction(theirs):
+            _same_signature(mine, theirs, name)
+        elif inspect.isclass(theirs) and name.startswith("_"):
+            for method, value in vars(theirs).items():
+                # fastText's _Meter wraps its C++ meter; ours is built from a file's predictions
+                if inspect.isfunction(value) and (name, method) != ("_Meter", "__init__"):
+                    _same_signature(getattr(mine, method), value, f"{name}.{method}")
+    for name in ("cbow", "skipgram", "supervised"):
+        with pytest.raises(Exception, match=f"`{name}` was removed .* call train_"):
+            getattr(ftx, name)("data.txt")
+    args, manual = ours.read_args((), {"min_count": 3}, ["input", "minCount"], {"minCount": 5})
+    assert (args, manual) == reference.read_args((), {"min_count": 3}, ["input", "minCount"], {"minCount": 5})
+
+
+@pytest.mark.parametrize("name", ["sup_ngrams", "sup_quant_qnorm"])
+def test_model_f_answers_fasttexts_common_calls(trained_model, name, tmp_path):
+    model = trained_model(name)
+    ours, ref = ftx.load_model(str(model.path)), model.reference
+    got, want = ours.f.getArgs(), ref.f.getArgs()
+    for arg in [a for a in dir(want) if not a.startswith("_") and a != "setManual"]:
+        assert str(getattr(got, arg)) == str(getattr(want, arg)), arg
+    assert ours.f.isQuant() == ref.f.isQuant()
+    assert ours.f.getWordId("the") == ref.f.getWordId("the")
+    ours.f.saveModel(str(tmp_path / "again.bin"))
+    assert (tmp_path / "again.bin").read_bytes() == Path(model.path).read_bytes()

@@ -5,11 +5,22 @@
 ``get_word_vector``, ``get_nearest_neighbors``, ``save_model``...) behave as in ``fasttext`` 0.9.3,
 on numpy 1 and 2, with prediction in bulk and without the GIL.
 """
-from . import model as FastText  # noqa: N812 - fastText's module name: fasttext.FastText._FastText
-from . import util
-from .model import BOW, EOS, EOW, _FastText, load_model, loss_name, model_name, tokenize
-from .training import train_supervised, train_unsupervised
+from . import FastText, util
+from .FastText import (
+    BOW,
+    EOS,
+    EOW,
+    _FastText,
+    cbow,
+    load_model,
+    loss_name,
+    model_name,
+    skipgram,
+    supervised,
+    tokenize,
+    train_supervised,
+    train_unsupervised,
+)
 
-__all__ = ["BOW", "EOS", "EOW", "FastText", "load_model", "loss_name", "model_name", "tokenize", "train_supervised",
-           "train_unsupervised", "util",
-           "_FastText"]
+__all__ = ["BOW", "EOS", "EOW", "FastText", "cbow", "load_model", "loss_name", "model_name", "skipgram", "supervised",
+           "tokenize", "train_supervised", "train_unsupervised", "util", "_FastText"]

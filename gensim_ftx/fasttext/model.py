@@ -12,6 +12,7 @@ import enum
 import os
 import re
 import sys
+import types
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -93,6 +94,54 @@ def _decoded(keys: list, raw: dict | None, on_unicode_error: str) -> list:
     return keys
 
 
+# fastText's Args defaults for the arguments a .bin file does not keep
+_UNSTORED_DEFAULTS = {"lr": 0.05, "thread": 12, "minCountLabel": 0, "label": "__label__", "verbose": 2,
+                      "pretrainedVectors": ""}
+
+
+class _Core:
+    """``model.f``: the calls of fastText's internal object that Python code commonly makes
+    (``getArgs()``, ``isQuant()``, ``getWordId``, ``getSubwordId``,
+    ``getInputMatrix()``, ``getOutputMatrix()``, ``saveModel``), answered by the model object."""
+
+    def __init__(self, model: _FastText):
+        self._model = model
+
+    def getArgs(self) -> types.SimpleNamespace:  # noqa: N802 - fastText's names
+        """The model's arguments as attributes, as fastText's ``args`` object (``loss`` and
+        ``model`` are :class:`loss_name` / :class:`model_name`)."""
+        m, args = self._model, self._model._args
+        # a loaded model answers fastText's Args defaults for what a .bin does not store
+        values = dict(_UNSTORED_DEFAULTS) if m._file is not None else {name: getattr(m, name, None)
+                                                                         for name in ARG_NAMES}
+        values.update(dim=int(args.dim), ws=int(args.ws), epoch=int(args.epoch), minCount=int(args.min_count),
+                      minn=int(args.minn), maxn=int(args.maxn), neg=int(args.neg), wordNgrams=int(args.word_ngrams),
+                      loss=loss_name(args.loss), bucket=int(args.bucket), lrUpdateRate=int(args.lr_update_rate),
+                      t=float(args.t), model=model_name(args.model), input="", output="", saveOutput=False,
+                      seed=0, qout=False, retrain=False, qnorm=False, cutoff=0, dsub=2,
+                      autotuneValidationFile="", autotuneMetric="f1", autotunePredictions=1, autotuneDuration=300,
+                      autotuneModelSize="")
+        return types.SimpleNamespace(**values)
+
+    def isQuant(self) -> bool:  # noqa: N802
+        return self._model.is_quantized()
+
+    def getWordId(self, word: str) -> int:  # noqa: N802
+        return self._model.get_word_id(word)
+
+    def getSubwordId(self, subword: str) -> int:  # noqa: N802
+        return self._model.get_subword_id(subword)
+
+    def getInputMatrix(self) -> np.ndarray:  # noqa: N802
+        return self._model.get_input_matrix()
+
+    def getOutputMatrix(self) -> np.ndarray:  # noqa: N802
+        return self._model.get_output_matrix()
+
+    def saveModel(self, path: str) -> None:  # noqa: N802
+        self._model.save_model(path)
+
+
 class _FastText:
     """A fastText model as Facebook's ``fasttext`` package presents it.
 
@@ -136,6 +185,11 @@ class _FastText:
             self._model = facebook.model_from_file(self._file, self._wv, path)
 
     # -- the pieces ----------------------------------------------------------------------------
+
+    @property
+    def f(self) -> _Core:
+        """fastText's internal object, for code that calls it (``model.f.getArgs()``); see :class:`_Core`."""
+        return _Core(self)
 
     @property
     def gensim_model(self):

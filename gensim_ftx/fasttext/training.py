@@ -16,7 +16,8 @@ UNSUPERVISED_DEFAULTS = {
     "model": "skipgram", "lr": 0.05, "dim": 100, "ws": 5, "epoch": 5, "minCount": 5, "minCountLabel": 0,
     "minn": 3, "maxn": 6, "neg": 5, "wordNgrams": 1, "loss": "ns", "bucket": 2000000,
     "thread": max(1, multiprocessing.cpu_count() - 1), "lrUpdateRate": 100, "t": 1e-4, "label": "__label__",
-    "verbose": 2, "pretrainedVectors": "", "seed": 0,
+    "verbose": 2, "pretrainedVectors": "", "seed": 0, "autotuneValidationFile": "", "autotuneMetric": "f1",
+    "autotunePredictions": 1, "autotuneDuration": 300, "autotuneModelSize": "",
 }
 
 UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
@@ -25,8 +26,7 @@ UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "
 
 
 SUPERVISED_DEFAULTS = {**UNSUPERVISED_DEFAULTS, "lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax",
-                       "model": "supervised", "autotuneValidationFile": "", "autotuneMetric": "f1",
-                       "autotunePredictions": 1, "autotuneDuration": 300, "autotuneModelSize": ""}
+                       "model": "supervised"}
 
 SUPERVISED_ARGS = ("input", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
                    "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
@@ -34,21 +34,39 @@ SUPERVISED_ARGS = ("input", "lr", "dim", "ws", "epoch", "minCount", "minCountLab
                    "autotuneDuration", "autotuneModelSize")
 
 
-def read_args(positional: tuple, keywords: dict, names: tuple, defaults: dict) -> dict:
-    """fastText's ``read_args``: map positional and keyword arguments onto ``names``."""
+def read_args(arg_list, arg_dict, arg_names, default_values) -> tuple[dict, set]:
+    """fastText's ``read_args``: positional (``arg_list``) and keyword (``arg_dict``) arguments
+    mapped onto ``arg_names`` (snake_case aliases accepted), the rest from ``default_values``.
+
+    Returns
+    -------
+    (dict, set)
+        Every argument's value, and the names given by the caller.
+
+    Raises
+    ------
+    TypeError
+        For an unknown name, a name given twice or too many positional arguments.
+    """
     given: dict = {}
-    for name, value in chain(zip(names, positional), keywords.items()):
+    if len(arg_list) > len(arg_names):
+        raise TypeError(f"takes at most {len(arg_names)} positional arguments ({len(arg_list)} given)")
+    for name, value in chain(zip(arg_names, arg_list), arg_dict.items()):
         name = PARAM_ALIASES.get(name, name)
-        if name not in names:
+        if name not in arg_names:
             raise TypeError(f"unexpected keyword argument '{name}'")
         if name in given:
             raise TypeError(f"multiple values for argument '{name}'")
         given[name] = value
-    if len(positional) > len(names):
-        raise TypeError(f"takes at most {len(names)} positional arguments ({len(positional)} given)")
-    if "input" not in given:
+    return {**default_values, **given}, set(given)
+
+
+def _read(kargs: tuple, kwargs: dict, names: tuple, defaults: dict) -> tuple[dict, set]:
+    """:func:`read_args` for the training functions: ``input`` required, numbers checked."""
+    args, manual = read_args(kargs, kwargs, names, defaults)
+    if "input" not in manual:
         raise TypeError("missing required argument 'input'")
-    return {**defaults, **given}
+    return check_fasttext_args(args), manual
 
 
 def _parse_loss(name: str) -> loss_name:
@@ -91,15 +109,14 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
     """
     from ..cli import ProgressPrinter
 
-    args = check_fasttext_args(read_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS))
-    manual = set(kwargs) | set(SUPERVISED_ARGS[:len(kargs)])
+    args, manual = _read(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
     loss = _parse_loss(args["loss"])
     if isinstance(args["autotuneModelSize"], int):
         args["autotuneModelSize"] = str(args["autotuneModelSize"])
     if args["autotuneValidationFile"]:
         from .autotune import autotune
 
-        return autotune(args, {PARAM_ALIASES.get(name, name) for name in manual})
+        return autotune(args, manual)
     if args["wordNgrams"] <= 1 and args["maxn"] == 0:
         args["bucket"] = 0
     verbose = int(args["verbose"])
@@ -128,7 +145,7 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     from ..cli import ProgressPrinter
     from ..fasttext_api import train_unsupervised as train
 
-    args = check_fasttext_args(read_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS))
+    args, _ = _read(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
     if args["model"] not in ("skipgram", "cbow"):
         raise ValueError("Unrecognized model name")
     loss = _parse_loss(args["loss"])
@@ -136,7 +153,7 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
         args["bucket"] = 0
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
-    options = {name: value for name, value in args.items() if name != "input"}
+    options = {name: args[name] for name in UNSUPERVISED_ARGS if name != "input"}
     model = train(args["input"], progress=printer if verbose >= 1 else None, **options)
     printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
