@@ -359,3 +359,20 @@ def test_model_f_answers_fasttexts_common_calls(trained_model, name, tmp_path):
     assert ours.f.getWordId("the") == ref.f.getWordId("the")
     ours.f.saveModel(str(tmp_path / "again.bin"))
     assert (tmp_path / "again.bin").read_bytes() == Path(model.path).read_bytes()
+
+
+def test_unsupervised_test_and_supervised_through_train_unsupervised_are_fasttexts(tmp_path):
+    from gensim.test.utils import datapath
+
+    corpus = datapath("lee_background.cor")
+    for module in (ftx, fasttext):
+        model = module.train_unsupervised(corpus, minCount=3, dim=10, epoch=1, thread=1, verbose=0)
+        examples, precision, recall = model.test(corpus)
+        assert examples == 0 and np.isnan(precision) and np.isnan(recall)
+        assert model.test_label(corpus) == {}
+    labelled = tmp_path / "tiny.txt"
+    labelled.write_text("__label__a hello world\n__label__b bye world\n" * 50)
+    ours = ftx.train_unsupervised(str(labelled), model="supervised", thread=1, verbose=0)
+    ref = fasttext.train_unsupervised(str(labelled), model="supervised", thread=1, verbose=0)
+    assert ours.get_labels() == ref.get_labels() and ours.f.getArgs().loss == ftx.loss_name.ns
+    assert ours.predict(["hello world", "bye"], k=2)[0] == ref.predict(["hello world", "bye"], k=2)[0]

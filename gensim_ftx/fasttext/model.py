@@ -458,15 +458,29 @@ class _FastText:
         return labels, [row[:count].copy() for row, count in zip(probs, counts)]
 
     def test(self, path: str, k: int = 1, threshold: float = 0.0) -> tuple[int, float, float]:
-        """``(examples, precision@k, recall@k)`` on a labelled file."""
+        """``(examples, precision@k, recall@k)`` on a labelled file (``(0, nan, nan)`` for a
+        model without labels, as fastText: no line has a label it knows)."""
+        if not self._supervised:
+            self._no_labels_to_test(path, k)
+            return 0, float("nan"), float("nan")
         meter = self.predictor.test_file(path, _check_k(k), threshold)
         return meter.nexamples, meter.precision(), meter.recall()
 
     def test_label(self, path: str, k: int = 1, threshold: float = 0.0) -> dict:
         """Precision, recall and F1 of each label on a labelled file: ``{label: {'precision': ...}}``."""
+        if not self._supervised:
+            self._no_labels_to_test(path, k)
+            return {}
         meter = self.predictor.test_file(path, _check_k(k), threshold)
         return {label: {"precision": meter.precision(i), "recall": meter.recall(i), "f1score": meter.f1score(i)}
                 for i, label in enumerate(self.predictor.labels)}
+
+    @staticmethod
+    def _no_labels_to_test(path: str, k) -> None:
+        """What fastText checks when a model without labels is tested: the file and ``k``."""
+        if not os.path.isfile(path):
+            raise ValueError("Test file cannot be opened!")
+        _check_k(k)
 
     def get_meter(self, path: str, k: int = -1):
         """A meter of the predictions on a labelled file: ``score_vs_true``, ``precision_recall_curve``,

@@ -140,21 +140,26 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     ``bucket=2000000``, ``thread``, ``t=1e-4``, ``verbose=2``, ``pretrainedVectors``, and
     ``seed``) by position or name, trains with fastText's semantics on gensim_ftx's kernels and
     returns the model object (its gensim model is ``model.gensim_model``). ``verbose=2`` prints
-    fastText's progress line on stderr.
+    fastText's progress line on stderr. ``model='supervised'`` trains a classifier with these
+    (unsupervised) defaults, as fastText does.
     """
     from ..cli import ProgressPrinter
     from ..fasttext_api import train_unsupervised as train
 
     args, _ = _read(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
-    if args["model"] not in ("skipgram", "cbow"):
+    if args["model"] not in ("skipgram", "cbow", "supervised"):
         raise ValueError("Unrecognized model name")
     loss = _parse_loss(args["loss"])
     if args["wordNgrams"] <= 1 and args["maxn"] == 0:
         args["bucket"] = 0
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
-    options = {name: args[name] for name in UNSUPERVISED_ARGS if name != "input"}
-    model = train(args["input"], progress=printer if verbose >= 1 else None, **options)
+    progress = printer if verbose >= 1 else None
+    if args["model"] == "supervised":
+        model = supervised_model(args, progress)
+    else:
+        model = train(args["input"], progress=progress,
+                      **{name: args[name] for name in UNSUPERVISED_ARGS if name != "input"})
     printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})
