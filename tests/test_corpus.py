@@ -186,8 +186,7 @@ EN17M = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "e
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(os.environ.get("GFTX_SLOW") != "1" or not os.path.exists(EN17M),
-                    reason="needs GFTX_SLOW=1 and ../shared/data/en17m.txt.xz")
+@pytest.mark.skipif(not os.path.exists(EN17M), reason="needs ../shared/data/en17m.txt.xz")
 def test_count_words_en17m(tmp_path):
     import lzma
 
