@@ -14,7 +14,7 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize, PyUnicode_DecodeUTF8
-from libc.stdint cimport int64_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint32_t, uint64_t
 
 
 from ._subwords cimport fnv1a_hash
@@ -314,3 +314,166 @@ def _rebuild(bytes blob, ends) -> KeyStore:
         store.push(base + prev, stops[k] - prev)
         prev = stops[k]
     return store
+
+
+# -- fastText's dictionary order ----------------------------------------------------------------
+#
+# fastText sorts its entries (in order of first occurrence) with std::sort by (type ascending,
+# count descending). std::sort is not stable: entries of equal count come out in the order
+# libstdc++'s introsort leaves them. The functions below are that algorithm, step for step
+# (median-of-three pivot moved to the front, unguarded partition, heapsort below a depth of
+# 2 log2 n, insertion sort of runs of 16), so that ids equal fastText's.
+
+cdef enum:
+    SORT_THRESHOLD = 16
+
+
+cdef inline bint entry_before(const int8_t* types, const int64_t* counts, int64_t a, int64_t b) noexcept nogil:
+    if types[a] != types[b]:
+        return types[a] < types[b]
+    return counts[a] > counts[b]
+
+
+cdef inline void swap_at(int64_t* order, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    cdef int64_t held = order[i]
+    order[i] = order[j]
+    order[j] = held
+
+
+cdef void push_heap(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t hole, Py_ssize_t top,
+                    int64_t value) noexcept nogil:
+    cdef Py_ssize_t parent = (hole - 1) // 2
+    while hole > top and entry_before(t, c, o[parent], value):
+        o[hole] = o[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    o[hole] = value
+
+
+cdef void adjust_heap(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t hole, Py_ssize_t length,
+                      int64_t value) noexcept nogil:
+    cdef Py_ssize_t top = hole, child = hole
+    while child < (length - 1) // 2:
+        child = 2 * (child + 1)
+        if entry_before(t, c, o[child], o[child - 1]):
+            child -= 1
+        o[hole] = o[child]
+        hole = child
+    if (length & 1) == 0 and child == (length - 2) // 2:
+        child = 2 * (child + 1)
+        o[hole] = o[child - 1]
+        hole = child - 1
+    push_heap(t, c, o, hole, top, value)
+
+
+cdef void heap_sort(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t n) noexcept nogil:
+    """``std::__partial_sort(first, last, last)``: make_heap, then sort_heap."""
+    cdef Py_ssize_t parent, last
+    cdef int64_t value
+    if n >= 2:
+        parent = (n - 2) // 2
+        while True:
+            adjust_heap(t, c, o, parent, n, o[parent])
+            if parent == 0:
+                break
+            parent -= 1
+    last = n
+    while last > 1:
+        last -= 1
+        value = o[last]
+        o[last] = o[0]
+        adjust_heap(t, c, o, 0, last, value)
+
+
+cdef void median_to_first(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t result, Py_ssize_t a,
+                          Py_ssize_t b, Py_ssize_t z) noexcept nogil:
+    if entry_before(t, c, o[a], o[b]):
+        if entry_before(t, c, o[b], o[z]):
+            swap_at(o, result, b)
+        elif entry_before(t, c, o[a], o[z]):
+            swap_at(o, result, z)
+        else:
+            swap_at(o, result, a)
+    elif entry_before(t, c, o[a], o[z]):
+        swap_at(o, result, a)
+    elif entry_before(t, c, o[b], o[z]):
+        swap_at(o, result, z)
+    else:
+        swap_at(o, result, b)
+
+
+cdef Py_ssize_t partition(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t first,
+                          Py_ssize_t last) noexcept nogil:
+    """``__unguarded_partition_pivot``: the pivot is moved to ``first``."""
+    cdef Py_ssize_t pivot = first
+    median_to_first(t, c, o, first, first + 1, first + (last - first) // 2, last - 1)
+    first += 1
+    while True:
+        while entry_before(t, c, o[first], o[pivot]):
+            first += 1
+        last -= 1
+        while entry_before(t, c, o[pivot], o[last]):
+            last -= 1
+        if not first < last:
+            return first
+        swap_at(o, first, last)
+        first += 1
+
+
+cdef void introsort_loop(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t first, Py_ssize_t last,
+                         Py_ssize_t depth) noexcept nogil:
+    cdef Py_ssize_t cut
+    while last - first > SORT_THRESHOLD:
+        if depth == 0:
+            heap_sort(t, c, o + first, last - first)
+            return
+        depth -= 1
+        cut = partition(t, c, o, first, last)
+        introsort_loop(t, c, o, cut, last, depth)
+        last = cut
+
+
+cdef void linear_insert(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t at) noexcept nogil:
+    cdef int64_t value = o[at]
+    while entry_before(t, c, value, o[at - 1]):
+        o[at] = o[at - 1]
+        at -= 1
+    o[at] = value
+
+
+cdef void insertion_sort(const int8_t* t, const int64_t* c, int64_t* o, Py_ssize_t first,
+                         Py_ssize_t last) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef int64_t value
+    for i in range(first + 1, last):
+        if entry_before(t, c, o[i], o[first]):
+            value = o[i]
+            for j in range(i, first, -1):
+                o[j] = o[j - 1]
+            o[first] = value
+        else:
+            linear_insert(t, c, o, i)
+
+
+def fasttext_order(const int8_t[::1] types, const int64_t[::1] counts):
+    """The order in which fastText's ``Dictionary::threshold`` leaves entries given in order of
+    first occurrence: ``std::sort`` by type (words, then labels) and count (descending), ties as
+    libstdc++'s introsort places them. Returns the permutation (int64)."""
+    cdef Py_ssize_t n = types.shape[0], i, depth = 0
+    if counts.shape[0] != n:
+        raise ValueError(f"{n} types but {counts.shape[0]} counts")
+    order = np.arange(n, dtype=np.int64)
+    cdef int64_t[::1] o = order
+    if n < 2:
+        return order
+    while (n >> (depth + 1)) > 0:
+        depth += 1  # floor(log2 n), libstdc++'s __lg
+    with nogil:
+        introsort_loop(&types[0], &counts[0], &o[0], 0, n, 2 * depth)
+        if n > SORT_THRESHOLD:
+            insertion_sort(&types[0], &counts[0], &o[0], 0, SORT_THRESHOLD)
+            for i in range(SORT_THRESHOLD, n):
+                linear_insert(&types[0], &counts[0], &o[0], i)
+        else:
+            insertion_sort(&types[0], &counts[0], &o[0], 0, n)
+    return order

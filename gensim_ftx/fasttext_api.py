@@ -127,7 +127,7 @@ def _add_pretrained_words(ft: FastText, vectors: KeyedVectors, min_count: int) -
     kept = {w: c for w, c in ft.raw_vocab.items() if c >= min_count}
     for word in vectors.index_to_key:
         kept[word] = kept.get(word, 0) + 1
-    ft.raw_vocab = kept
+    ft.raw_vocab = ft._fasttext_order(kept)  # fastText sorts its dictionary again after adding them
     ft.prepare_vocab(min_count=1)
     ft.min_count = min_count
     if not np.isfinite(vectors.vectors).all():

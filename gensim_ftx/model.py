@@ -14,6 +14,7 @@ from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 from . import trainer
 from ._corpus import count_words
 from ._kernels import encode_sentences
+from ._vocab import fasttext_order
 from .args import check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
 from .supervised import train_epochs
@@ -150,9 +151,33 @@ class FastText(gensim_fasttext.FastText):
             keep = sorted(raw_vocab, key=raw_vocab.get, reverse=True)[:self.max_vocab_size]
             raw_vocab = {w: raw_vocab[w] for w in keep}
         if SEMANTICS[self.semantics].eos:
-            raw_vocab = self._split_labels(raw_vocab)
+            raw_vocab = self._split_labels(self._fasttext_order(raw_vocab))
         self.wv.raw_keys.update(raw_keys)
         return raw_vocab
+
+    def _fasttext_order(self, raw_vocab: dict) -> dict:
+        """``raw_vocab`` (in order of first occurrence) in the order fastText's dictionary sort
+        leaves it, words before labels, ties as its unstable sort places them, so that word ids
+        and rows equal fastText's (:meth:`prepare_vocab` keeps it)."""
+        prefix = getattr(self, "label_prefix", "__label__")
+        keys = list(raw_vocab)
+        counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
+        types = np.fromiter((k.startswith(prefix) for k in keys), dtype=np.int8, count=len(keys))
+        return {keys[i]: raw_vocab[keys[i]] for i in fasttext_order(types, counts).tolist()}
+
+    def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
+                      dry_run=False):
+        """gensim's ``prepare_vocab``; in fastText semantics the counted order (fastText's
+        sort, see :meth:`_fasttext_order`) is kept instead of gensim's unstable re-sort."""
+        keep_order = SEMANTICS[self.semantics].eos and self.sorted_vocab and not update
+        sorted_vocab = self.sorted_vocab
+        if keep_order:
+            self.sorted_vocab = 0
+        try:
+            return super().prepare_vocab(update=update, keep_raw_vocab=keep_raw_vocab, trim_rule=trim_rule,
+                                         min_count=min_count, sample=sample, dry_run=dry_run)
+        finally:
+            self.sorted_vocab = sorted_vocab
 
     def build_vocab_from_freq(self, word_freq, keep_raw_vocab=False, corpus_count=None, trim_rule=None,
                               update=False):

@@ -23,7 +23,7 @@ from ._corpus import count_words
 from ._kernels import KernelModel, Worker
 from ._lines import LineReader
 from ._memory import lazy_zeros
-from ._vocab import KeyStore
+from ._vocab import KeyStore, fasttext_order
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .predict._scorer import split_lines
 from .tables import FASTTEXT, huffman_paths, negative_sampler
@@ -51,15 +51,16 @@ class EncodedLines:
 
 def build_dictionary(path: str, min_count: int, min_count_label: int, label: str) -> tuple:
     """fastText's ``readFromFile`` + ``threshold``: words and labels above their minimum counts,
-    most frequent first (ties in order of first occurrence), and the number of tokens read."""
+    most frequent first, equal counts in the order fastText's sort leaves them (so ids and rows
+    equal fastText's), and the number of tokens read."""
     tokens, counts, ntokens = count_words(path, eos=True)
     prefix = label.encode("utf-8")
     is_label = np.fromiter((t.startswith(prefix) for t in tokens), dtype=bool, count=len(tokens))
     counts = np.asarray(counts, dtype=np.int64)
+    ranked = fasttext_order(is_label.astype(np.int8), counts)  # fastText sorts before it thresholds
 
     def kept(mask: np.ndarray, minimum: int) -> tuple[list[bytes], np.ndarray]:
-        index = np.flatnonzero(mask & (counts >= minimum))
-        order = index[np.argsort(-counts[index], kind="stable")]
+        order = ranked[mask[ranked] & (counts[ranked] >= minimum)]
         return [tokens[i] for i in order], counts[order]
 
     words, word_counts = kept(~is_label, min_count)
@@ -279,7 +280,9 @@ def _pretrained(path: str, dim: int, words: list[bytes], counts: np.ndarray):
     for key in vectors.index_to_key:
         raw = key.encode("utf-8")
         table[raw] = table.get(raw, 0) + 1
-    order = sorted(table, key=lambda w: -table[w])
+    keys = list(table)
+    counts = np.fromiter(table.values(), dtype=np.int64, count=len(keys))
+    order = [keys[i] for i in fasttext_order(np.zeros(len(keys), dtype=np.int8), counts).tolist()]
     index = {w: i for i, w in enumerate(order)}
     rows = np.array([index[k.encode("utf-8")] for k in vectors.index_to_key], dtype=np.int64)
     return order, np.array([table[w] for w in order], dtype=np.int64), (rows, vectors.vectors)

@@ -376,3 +376,27 @@ def test_unsupervised_test_and_supervised_through_train_unsupervised_are_fasttex
     ref = fasttext.train_unsupervised(str(labelled), model="supervised", thread=1, verbose=0)
     assert ours.get_labels() == ref.get_labels() and ours.f.getArgs().loss == ftx.loss_name.ns
     assert ours.predict(["hello world", "bye"], k=2)[0] == ref.predict(["hello world", "bye"], k=2)[0]
+
+
+COOKING = Path(__file__).resolve().parents[2] / "shared" / "data" / "cooking" / "cooking.train"
+
+
+def test_dictionary_order_equals_fasttexts_among_equal_counts(tmp_path):
+    # fastText's std::sort is not stable: words and labels of equal count come out in the order
+    # libstdc++'s introsort leaves them, which gensim_ftx reproduces (ids and rows then agree)
+    from gensim.test.utils import datapath
+
+    corpus = datapath("lee_background.cor")
+    ours = ftx.train_unsupervised(corpus, minCount=2, dim=8, epoch=1, thread=1, verbose=0)
+    reference = fasttext.train_unsupervised(corpus, minCount=2, dim=8, epoch=1, thread=10, verbose=0)
+    assert ours.get_words() == reference.get_words()
+    labelled = tmp_path / "ties.txt"
+    rng = np.random.default_rng(5)
+    labelled.write_text("".join(f"__label__{rng.integers(40)} " + " ".join(f"w{rng.integers(300)}" for _ in range(6))
+                                + "\n" for _ in range(400)))
+    sources = [str(labelled)] + ([str(COOKING)] if COOKING.exists() else [])
+    for path in sources:
+        ours = ftx.train_supervised(path, epoch=1, thread=1, verbose=0)
+        reference = fasttext.train_supervised(path, epoch=1, thread=10, verbose=0)
+        assert ours.get_words() == reference.get_words(), path
+        assert ours.get_labels() == reference.get_labels(), path
