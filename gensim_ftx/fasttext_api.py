@@ -22,7 +22,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                        neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
                        thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
                        verbose: int = 2, pretrainedVectors: str = "", seed: int = 0, *,
-                       progress=None) -> FastText:
+                       progress=None, on_vocabulary=None) -> FastText:
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
     The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
@@ -52,6 +52,9 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     progress : callable, keyword-only
         Receives a :class:`gensim_ftx.trainer.Progress` about ten times a second (the CLI's
         progress line is one).
+    on_vocabulary : callable, keyword-only
+        Called as ``on_vocabulary(ntokens, nwords, nlabels)`` once the dictionary is built, before
+        training (fastText prints its ``Read ... / Number of words`` header then).
 
     Returns
     -------
@@ -96,6 +99,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             ft.prepare_vocab()
         if not len(ft.wv.index_to_key):
             raise ValueError(f"{input}: Empty vocabulary. Try a smaller -minCount value.")
+        if on_vocabulary is not None:
+            on_vocabulary(int(ft.corpus_total_words), len(ft.wv), len(ft.labels or ()))
         ft.prepare_weights()
         if pretrainedVectors:
             rows = [ft.wv.key_to_index[w] for w in vectors.index_to_key]

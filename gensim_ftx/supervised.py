@@ -169,14 +169,16 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
                            min_count: int = 1, min_count_label: int = 0, minn: int = 0, maxn: int = 0, neg: int = 5,
                            word_ngrams: int = 1, loss: str = "softmax", bucket: int = 2000000, thread: int = 1,
                            lr_update_rate: int = 100, t: float = 1e-4, label: str = "__label__", seed: int = 0,
-                           pretrained_vectors: str = "", progress: Callable[[Progress], None] | None = None):
+                           pretrained_vectors: str = "", progress: Callable[[Progress], None] | None = None,
+                           on_vocabulary: Callable[[int, int, int], None] | None = None):
     """Train a fastText classifier on ``input`` and return it as a :class:`gensim_ftx.FastText`.
 
     Arguments have fastText's meanings (snake_case here); see
     :func:`gensim_ftx.fasttext.train_supervised`. The returned model keeps its labels in
     ``model.labels`` / ``model.label_counts``, is saved by :func:`gensim_ftx.save_facebook_model` in
     fastText's format, and raises ``KeyboardInterrupt`` with the partly trained, usable model as the
-    exception's ``model`` attribute on Ctrl-C.
+    exception's ``model`` attribute on Ctrl-C. ``on_vocabulary(ntokens, nwords, nlabels)`` is
+    called once the dictionary is built, before training (fastText prints its header then).
     """
     from .facebook import _vocabulary, model_from_file, set_input_rows
 
@@ -192,6 +194,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
     words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label)
     if pretrained_vectors:
         words, word_counts, pretrained = _pretrained(pretrained_vectors, dim, words, word_counts)
+    if on_vocabulary is not None:
+        on_vocabulary(ntokens, len(words), len(labels))
     args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=min_count, neg=neg, word_ngrams=word_ngrams,
                         loss=LOSS_CODES[loss], model=3, bucket=bucket, minn=minn, maxn=maxn,
                         lr_update_rate=lr_update_rate, t=t)

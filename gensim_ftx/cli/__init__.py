@@ -318,8 +318,9 @@ def format_progress(fraction: float, words_per_sec_thread: float, lr: float, los
 class ProgressPrinter:
     """The ``progress`` callback of :func:`gensim_ftx.train_unsupervised`, showing fastText's line.
 
-    On a terminal the line is rewritten in place (``\\r``); otherwise a plain line is written every
-    ``step`` of the run or every ``interval`` seconds, whichever comes first.
+    As fastText: the ``Read ... / Number of words`` header when the dictionary is built (pass
+    :meth:`summary` as the trainer's ``on_vocabulary``), then on a terminal the progress line
+    rewritten in place (``\\r``); elsewhere (a log file, a pipe) only the final line.
 
     Parameters
     ----------
@@ -329,38 +330,24 @@ class ProgressPrinter:
         fastText's levels: 0 prints nothing, 1 only the summary, 2 the running line too.
     tty : bool, optional
         Whether ``stream`` is a terminal (default: ask it).
-    step, interval : float
-        Without a terminal: a line per ``step`` of the run or per ``interval`` seconds.
     """
 
-    def __init__(self, stream: IO[str], verbose: int, *, tty: bool | None = None, step: float = 0.05,
-                 interval: float = 30.0):
+    def __init__(self, stream: IO[str], verbose: int, *, tty: bool | None = None):
         self.stream = stream
         self.verbose = verbose
         self.tty = _isatty(stream) if tty is None else tty
-        self.step = step
-        self.interval = interval
         self.last: Progress | None = None
         self.started = time.perf_counter()
         self._width = 0
-        self._next_fraction = step
-        self._next_time = self.started + interval
 
     def __call__(self, progress: Progress) -> None:
         self.last = progress
-        if self.verbose < 2 or math.isnan(progress.loss):  # fastText waits for a first loss
+        if self.verbose < 2 or not self.tty or math.isnan(progress.loss):  # fastText waits for a first loss
             return
         line = format_progress(progress.fraction, progress.words_per_sec_thread, progress.alpha, progress.loss,
                                progress.eta_seconds)
-        if self.tty:
-            self._write("\r" + line)
-            self._width = len(line)
-            return
-        now = time.perf_counter()
-        if progress.fraction < 1.0 and (progress.fraction >= self._next_fraction or now >= self._next_time):
-            self._write(line + "\n")
-            self._next_fraction = (math.floor(progress.fraction / self.step) + 1) * self.step
-            self._next_time = now + self.interval
+        self._write("\r" + line)
+        self._width = len(line)
 
     def clear(self) -> None:
         """Blank the running line, so that other messages start on a clean line."""
@@ -501,7 +488,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     printer = ProgressPrinter(sys.stderr, args.verbose)
     with training_file(args.input) as path:
         try:
-            model = train_unsupervised(path, progress=printer, **_training_arguments(args))
+            model = train_unsupervised(path, progress=printer, on_vocabulary=printer.summary,
+                                       **_training_arguments(args))
         except KeyboardInterrupt as interrupt:
             return _save_interrupted(_model_from_interrupt(interrupt), args, printer)
         except FloatingPointError as err:
@@ -512,7 +500,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise
         except (OSError, ValueError) as err:
             raise InputError(_one_line(err)) from err
-    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * args.epoch, args.thread)
     save_outputs(model, args.output, args.saveOutput)
     return 0

@@ -76,7 +76,7 @@ def _parse_loss(name: str) -> loss_name:
         raise ValueError("Unrecognized loss name") from None
 
 
-def supervised_model(args: dict, progress=None):
+def supervised_model(args: dict, progress=None, on_vocabulary=None):
     """Train the gensim_ftx classifier of fastText-named ``args`` (no autotune)."""
     from ..supervised import train_supervised_model
 
@@ -86,7 +86,7 @@ def supervised_model(args: dict, progress=None):
         maxn=int(args["maxn"]), neg=int(args["neg"]), word_ngrams=int(args["wordNgrams"]), loss=args["loss"],
         bucket=int(args["bucket"]), thread=int(args["thread"]), lr_update_rate=int(args["lrUpdateRate"]),
         t=float(args["t"]), label=args["label"], seed=int(args["seed"]),
-        pretrained_vectors=args["pretrainedVectors"], progress=progress)
+        pretrained_vectors=args["pretrainedVectors"], progress=progress, on_vocabulary=on_vocabulary)
 
 
 def train_supervised(*kargs, **kwargs) -> _FastText:
@@ -122,12 +122,11 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
     try:
-        model = supervised_model(args, printer if verbose >= 1 else None)
+        model = supervised_model(args, printer if verbose >= 1 else None, printer.summary)
     except KeyboardInterrupt as interrupt:
         if getattr(interrupt, "model", None) is not None:
             interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
         raise
-    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})
 
@@ -156,10 +155,9 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     printer = ProgressPrinter(sys.stderr, verbose)
     progress = printer if verbose >= 1 else None
     if args["model"] == "supervised":
-        model = supervised_model(args, progress)
+        model = supervised_model(args, progress, printer.summary)
     else:
-        model = train(args["input"], progress=progress,
+        model = train(args["input"], progress=progress, on_vocabulary=printer.summary,
                       **{name: args[name] for name in UNSUPERVISED_ARGS if name != "input"})
-    printer.summary(int(model.corpus_total_words), len(model.wv), len(model.labels or ()))
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})
