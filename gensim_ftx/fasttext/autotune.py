@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cli import ProgressPrinter, _isatty, format_clock
 from ..predict.scorer import Batch
 from ..quantize import TooFewRowsError
 from .model import _FastText, loss_name
@@ -205,6 +206,20 @@ class Strategy:
         return args
 
 
+# the arguments autotune searches: fastText warns when one of them is given by hand
+_TUNED = ("epoch", "lr", "dim", "wordNgrams", "loss", "bucket", "minn", "maxn", "dsub")
+
+
+def _progress_line(started: float, duration: float, trials: int, best: float, lead: str) -> None:
+    """fastText's autotune line: ``Progress: x% Trials: n Best score: s|unknown ETA: ...``."""
+    elapsed = time.perf_counter() - started
+    fraction = min(1.0, elapsed / duration) if duration > 0 else 1.0
+    shown = f"{best:9.6f}" if best >= 0 else "unknown"
+    sys.stderr.write(f"{lead}Progress: {100 * fraction:5.1f}% Trials: {trials:4d} Best score: {shown} "
+                     f"ETA: {format_clock(max(0.0, duration - elapsed))}")
+    sys.stderr.flush()
+
+
 def _trial_score(trial: dict, input: str, size: int, validation: str, k: int, metric: Metric) -> float:
     """Train (and quantise, with a size) one trial's model and score it; the model is dropped on
     return, so a search holds one trial's model at a time, as fastText's does."""
@@ -235,9 +250,14 @@ def autotune(args: dict, manual: set) -> _FastText:
         raise ValueError(f"autotunePredictions must be >= 1, got {k}")
     duration = float(args["autotuneDuration"])
     verbose = int(args["verbose"])
+    for name in _TUNED:
+        if name in manual:
+            sys.stderr.write(f"Warning : {name} is manually set to a specific value. It will not be automatically "
+                             "optimized.\n")
     base = {**args, "verbose": 0, "dsub": 2}
     strategy = Strategy(base, manual, int(args["seed"]))
     best_args, best_score, trials = None, -1.0, 0
+    tty = _isatty(sys.stderr)
     too_big = unquantizable = None  # messages only: an exception's traceback would keep its trial's model
     started = time.perf_counter()
     while trials == 0 or time.perf_counter() - started < duration:
@@ -265,18 +285,13 @@ def autotune(args: dict, manual: set) -> _FastText:
         logger.info("autotune trial %d: %s = %.6f (epoch %s, lr %.4f, dim %s, wordNgrams %s, minn %s, maxn %s, "
                     "bucket %s)", trials, args["autotuneMetric"], value, trial["epoch"], trial["lr"], trial["dim"],
                     trial["wordNgrams"], trial["minn"], trial["maxn"], trial["bucket"])
-        if verbose >= 2:
-            left = int(max(0.0, duration - (time.perf_counter() - started)))
-            shown = max(best_score, value if value == value else -1.0)
-            end = "\r" if sys.stderr.isatty() else "\n"
-            sys.stderr.write(f"Trials: {trials:5d} Best score: {shown:9.6f} ETA: {left // 3600}h{left % 3600 // 60}m"
-                             f"{left % 60}s{end}")
-            sys.stderr.flush()
         if value == value and value > best_score:
             best_score, best_args = value, trial
             strategy.update_best(trial)
-    if verbose >= 2 and sys.stderr.isatty():
-        sys.stderr.write("\n")
+        if tty:  # fastText's line, rewritten in place; elsewhere only the last one is written
+            _progress_line(started, duration, trials, best_score, "\r")
+    _progress_line(started, duration, trials, best_score, "\r" if tty else "")
+    sys.stderr.write("\n")
     if best_args is None:
         if too_big is not None or unquantizable is not None:
             raise ValueError("Couldn't fulfil model size constraint: please increase `autotune-modelsize` "
@@ -284,7 +299,11 @@ def autotune(args: dict, manual: set) -> _FastText:
         raise FloatingPointError("autotune: every trial diverged (Encountered NaN)")
     logger.info("autotune: best %s = %.6f after %d trials", args["autotuneMetric"], best_score, trials)
     final = {**best_args, "verbose": args["verbose"]}
-    model = _FastText(model=supervised_model(final), args={**final, "loss": loss_name[final["loss"]]})
+    sys.stderr.write("Training again with best arguments\n")
+    printer = ProgressPrinter(sys.stderr, verbose)
+    model = _FastText(model=supervised_model(final, printer if verbose >= 1 else None, printer.summary),
+                      args={**final, "loss": loss_name[final["loss"]]})
+    printer.finish(int(model.gensim_model.corpus_total_words) * int(final["epoch"]), int(final["thread"]))
     if size:
         model.quantize(input=args["input"], cutoff=cutoff_for_size(model, size, False, True, final["dsub"]),
                        retrain=True, qnorm=True, dsub=final["dsub"], verbose=0)
