@@ -10,8 +10,10 @@ from .io import FacebookFormatError
 from .keyedvectors import FastTextKeyedVectors
 from .model import FastText
 from .patch import patch_gensim, patched_gensim, unpatch_gensim
+from .trainer import EncounteredNaNError
 
 __all__ = [
+    "EncounteredNaNError",
     "FacebookFormatError",
     "FastText",
     "FastTextKeyedVectors",
