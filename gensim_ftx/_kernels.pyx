@@ -555,6 +555,14 @@ cdef _check_flag(long long[::1] flag, str name):
         raise ValueError(f"{name} must hold at least one element")
 
 
+cdef _check_counter(long long[::1] counter):
+    """The threads' shared token counter: one element, not below 0 (from far below, the loop
+    would take for ever to reach its budget)."""
+    _check_flag(counter, "counter")
+    if counter[0] < 0:
+        raise ValueError(f"counter must start at 0 or above, got {counter[0]}")
+
+
 cdef float* _ptr(object array, object dtype, str name, list keep) except? NULL:
     if array is None:
         return NULL
@@ -800,9 +808,7 @@ cdef class Worker:
         """
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
         _check_flag(stop, "stop")
-        _check_flag(counter, "counter")
-        if counter[0] < 0:
-            raise ValueError(f"counter must start at 0 or above, got {counter[0]}")
+        _check_counter(counter)
         if max_line < 1:
             raise ValueError(f"max_line must be >= 1, got {max_line}")
         if len(reader.table) > model.view.nwords:
@@ -856,9 +862,7 @@ cdef class Worker:
         cdef int64_t seen = 0, trained = 0
         cdef double lr
         _check_flag(stop, "stop")
-        _check_flag(counter, "counter")
-        if counter[0] < 0:
-            raise ValueError(f"counter must start at 0 or above, got {counter[0]}")
+        _check_counter(counter)
         if row_indptr.shape[0] != nlines + 1 or label_indptr.shape[0] != nlines + 1:
             raise ValueError("line tables differ in length")
         check_offsets(row_indptr, rows.shape[0], "row_indptr", "rows")

@@ -35,6 +35,10 @@ LIMITS = {
     "cutoff": (True, 0, 2**63 - 1),
 }
 
+# fastText's autotune arguments and their defaults (both training functions take them)
+AUTOTUNE_DEFAULTS = {"autotuneValidationFile": "", "autotuneMetric": "f1", "autotunePredictions": 1,
+                     "autotuneDuration": 300, "autotuneModelSize": ""}
+
 # the gensim face's names for the same arguments
 GENSIM_NAMES = {"alpha": "lr", "min_alpha": "lr", "vector_size": "dim", "window": "ws", "epochs": "epoch",
                 "min_count": "minCount", "min_n": "minn", "max_n": "maxn", "negative": "neg", "bucket": "bucket",

@@ -47,10 +47,9 @@ def select_rows(matrix, cutoff: int, eos_id: int) -> np.ndarray:
     return order[:cutoff]
 
 
-def _check_quantizable(model, rows: int, cutoff: int, qout: bool, dsub: int) -> None:
-    """Refuse, before anything changes, what the product quantiser cannot train on."""
-    if dsub < 1:
-        raise ValueError(f"dsub must be >= 1, got {dsub}")
+def _check_quantizable(model, rows: int, cutoff: int, qout: bool) -> None:
+    """Refuse, before anything changes, what the product quantiser cannot train on (the argument
+    table has checked ``dsub`` and ``cutoff`` first)."""
     kept = min(cutoff, rows) if cutoff > 0 else rows
     if kept < KSUB:
         told = f"cutoff={cutoff} keeps {kept}" if 0 < cutoff < rows else f"the model has {rows}"
@@ -124,7 +123,7 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     given = {"cutoff": cutoff, "dsub": dsub, "thread": thread, "epoch": epoch, "lr": lr}
     checked = check_fasttext_args({name: value for name, value in given.items() if value is not None})
     cutoff, dsub, thread = checked["cutoff"], checked["dsub"], checked["thread"]
-    _check_quantizable(model, rows, cutoff, bool(qout), dsub)
+    _check_quantizable(model, rows, cutoff, bool(qout))
     if 0 < cutoff < rows:
         prune(model, cutoff)
         if retrain:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cli import ProgressPrinter, _isatty, format_clock
+from ..cli import _isatty, format_clock
 from ..predict.scorer import Batch
 from ..quantize import TooFewRowsError
 from .model import _FastText, loss_name
@@ -235,7 +235,7 @@ def _trial_score(trial: dict, input: str, size: int, validation: str, k: int, me
 def autotune(args: dict, manual: set) -> _FastText:
     """Search arguments for ``args['input']`` against ``args['autotuneValidationFile']``; return
     the model trained with the best ones (quantised when ``autotuneModelSize`` is set)."""
-    from .training import supervised_model
+    from .training import printed_supervised_model
 
     validation = args["autotuneValidationFile"]
     try:
@@ -249,7 +249,6 @@ def autotune(args: dict, manual: set) -> _FastText:
     if k < 1:
         raise ValueError(f"autotunePredictions must be >= 1, got {k}")
     duration = float(args["autotuneDuration"])
-    verbose = int(args["verbose"])
     for name in _TUNED:
         if name in manual:
             sys.stderr.write(f"Warning : {name} is manually set to a specific value. It will not be automatically "
@@ -300,10 +299,7 @@ def autotune(args: dict, manual: set) -> _FastText:
     logger.info("autotune: best %s = %.6f after %d trials", args["autotuneMetric"], best_score, trials)
     final = {**best_args, "verbose": args["verbose"]}
     sys.stderr.write("Training again with best arguments\n")
-    printer = ProgressPrinter(sys.stderr, verbose)
-    model = _FastText(model=supervised_model(final, printer if verbose >= 1 else None, printer.summary),
-                      args={**final, "loss": loss_name[final["loss"]]})
-    printer.finish(int(model.gensim_model.corpus_total_words) * int(final["epoch"]), int(final["thread"]))
+    model = _FastText(model=printed_supervised_model(final), args={**final, "loss": loss_name[final["loss"]]})
     if size:
         model.quantize(input=args["input"], cutoff=cutoff_for_size(model, size, False, True, final["dsub"]),
                        retrain=True, qnorm=True, dsub=final["dsub"], verbose=0)

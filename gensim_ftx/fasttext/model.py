@@ -19,6 +19,7 @@ from numbers import Integral
 import numpy as np
 
 from .. import facebook
+from ..args import AUTOTUNE_DEFAULTS
 from ..io.fbbin import LOSSES, FacebookArgs
 from ..io.quant import QuantizedMatrix
 from ..predict import Predictor
@@ -118,9 +119,7 @@ class _Core:
                       minn=int(args.minn), maxn=int(args.maxn), neg=int(args.neg), wordNgrams=int(args.word_ngrams),
                       loss=loss_name(args.loss), bucket=int(args.bucket), lrUpdateRate=int(args.lr_update_rate),
                       t=float(args.t), model=model_name(args.model), input="", output="", saveOutput=False,
-                      seed=0, qout=False, retrain=False, qnorm=False, cutoff=0, dsub=2,
-                      autotuneValidationFile="", autotuneMetric="f1", autotunePredictions=1, autotuneDuration=300,
-                      autotuneModelSize="")
+                      seed=0, qout=False, retrain=False, qnorm=False, cutoff=0, dsub=2, **AUTOTUNE_DEFAULTS)
         return types.SimpleNamespace(**values)
 
     def isQuant(self) -> bool:  # noqa: N802

@@ -6,7 +6,7 @@ import multiprocessing
 import sys
 from itertools import chain
 
-from ..args import check_fasttext_args
+from ..args import AUTOTUNE_DEFAULTS, check_fasttext_args
 from .model import _FastText, loss_name
 
 PARAM_ALIASES = {"min_count": "minCount", "word_ngrams": "wordNgrams", "lr_update_rate": "lrUpdateRate",
@@ -16,8 +16,7 @@ UNSUPERVISED_DEFAULTS = {
     "model": "skipgram", "lr": 0.05, "dim": 100, "ws": 5, "epoch": 5, "minCount": 5, "minCountLabel": 0,
     "minn": 3, "maxn": 6, "neg": 5, "wordNgrams": 1, "loss": "ns", "bucket": 2000000,
     "thread": max(1, multiprocessing.cpu_count() - 1), "lrUpdateRate": 100, "t": 1e-4, "label": "__label__",
-    "verbose": 2, "pretrainedVectors": "", "seed": 0, "autotuneValidationFile": "", "autotuneMetric": "f1",
-    "autotunePredictions": 1, "autotuneDuration": 300, "autotuneModelSize": "",
+    "verbose": 2, "pretrainedVectors": "", "seed": 0, **AUTOTUNE_DEFAULTS,
 }
 
 UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
@@ -107,8 +106,6 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
         ``predict``, ``test``, ``quantize``, ``save_model``...; ``model.gensim_model`` is the
         :class:`gensim_ftx.FastText` behind it.
     """
-    from ..cli import ProgressPrinter
-
     args, manual = _read(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
     loss = _parse_loss(args["loss"])
     if isinstance(args["autotuneModelSize"], int):
@@ -119,16 +116,25 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
         return autotune(args, manual)
     if args["wordNgrams"] <= 1 and args["maxn"] == 0:
         args["bucket"] = 0
-    verbose = int(args["verbose"])
-    printer = ProgressPrinter(sys.stderr, verbose)
     try:
-        model = supervised_model(args, printer if verbose >= 1 else None, printer.summary)
+        model = printed_supervised_model(args)
     except KeyboardInterrupt as interrupt:
         if getattr(interrupt, "model", None) is not None:
             interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
         raise
-    printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})
+
+
+def printed_supervised_model(args: dict):
+    """:func:`supervised_model` with fastText's output on stderr at ``args['verbose']``: the
+    dictionary header, the progress line and the final line (also autotune's final training)."""
+    from ..cli import ProgressPrinter
+
+    verbose = int(args["verbose"])
+    printer = ProgressPrinter(sys.stderr, verbose)
+    model = supervised_model(args, printer if verbose >= 1 else None, printer.summary)
+    printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
+    return model
 
 
 def train_unsupervised(*kargs, **kwargs) -> _FastText:
