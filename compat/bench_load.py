@@ -214,7 +214,7 @@ def rows_only(wv: Any, words: list[str], out: np.ndarray) -> Callable[[], None]:
     skips hashing and the vocabulary search: the floor for this machine's memory at the moment.
     """
     from gensim_ftx._compose import mean_rows
-    from gensim_ftx.keyedvectors import _as_rows, _in_parallel
+    from gensim_ftx.wordtable import _as_rows, _in_parallel
 
     encoded = [w.encode("utf-8") for w in words]
     ends = np.cumsum([len(w) for w in encoded], dtype=np.int64)

@@ -20,6 +20,7 @@ cimport cython
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.errno cimport EINTR, EIO, EISDIR, errno
+from libc.limits cimport LLONG_MAX
 from libc.stdint cimport int32_t, int64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
@@ -278,8 +279,10 @@ cdef class _Counter:
 
 
 cdef int count_tokens(TokenStream* s, _Counter counter, vector[unsigned char]* scratch, bint eos,
-                      Py_ssize_t max_token_bytes, long long* ntokens, long long* newlines) except -1 nogil:
-    """Count every token of ``s`` into ``counter`` (one ``</s>`` a newline in ``eos`` mode)."""
+                      Py_ssize_t max_token_bytes, long long* ntokens, long long* newlines,
+                      long long pause_at=LLONG_MAX) except -1 nogil:
+    """Count the tokens of ``s`` into ``counter`` (one ``</s>`` a newline in ``eos`` mode) up to the
+    end (returns 0) or until ``ntokens`` reaches ``pause_at`` (returns 1; call again to go on)."""
     cdef const unsigned char* tok = NULL
     cdef Py_ssize_t n = 0
     cdef long long offset = 0
@@ -296,9 +299,12 @@ cdef int count_tokens(TokenStream* s, _Counter counter, vector[unsigned char]* s
                 ntokens[0] += 1
         else:
             return 0
+        if ntokens[0] >= pause_at:
+            return 1
 
 
-def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES):
+def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_TOKEN_BYTES, progress=None,
+                long long progress_every=1000000):
     """Count every token of a text file in one streaming pass, with fastText's tokenisation.
 
     Parameters
@@ -311,6 +317,11 @@ def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_T
         A longer token still counts as one token, but only its first ``max_token_bytes`` bytes
         are kept as the word (so binary garbage without separators cannot exhaust memory).
         :class:`ShardReader` applies the same cut before looking words up.
+    progress : callable, optional
+        Called as ``progress(ntokens)`` each time another ``progress_every`` tokens have been
+        read (fastText's ``Read NM words`` while reading).
+    progress_every : int
+        Tokens between two ``progress`` calls.
 
     Returns
     -------
@@ -328,6 +339,8 @@ def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_T
     """
     if max_token_bytes < 1:
         raise ValueError(f"max_token_bytes must be >= 1, got {max_token_bytes}")
+    if progress_every < 1:
+        raise ValueError(f"progress_every must be >= 1, got {progress_every}")
     path = os.fspath(path)
     cdef TokenStream s
     s.fd = -1
@@ -336,11 +349,17 @@ def count_words(path, *, bint eos=True, Py_ssize_t max_token_bytes=DEFAULT_MAX_T
     cdef _Counter counter = _Counter()
     cdef vector[unsigned char] scratch
     cdef long long ntokens = 0, newlines = 0
+    cdef long long pause_at = progress_every if progress is not None else LLONG_MAX
+    cdef int paused = 1
     try:
-        with nogil:
-            count_tokens(&s, counter, &scratch, eos, max_token_bytes, &ntokens, &newlines)
-        if s.err:
-            raise OSError(s.err, os.strerror(s.err), path)
+        while paused:
+            with nogil:
+                paused = count_tokens(&s, counter, &scratch, eos, max_token_bytes, &ntokens, &newlines, pause_at)
+            if s.err:
+                raise OSError(s.err, os.strerror(s.err), path)
+            if paused:
+                progress(ntokens)
+                pause_at += progress_every
     finally:
         stream_close(&s)
     return counter.words(), counter.count_array(), ntokens

@@ -6,115 +6,38 @@ gensim's model and keyed-vector objects and back.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
-import gzip
 import logging
-import lzma
-import os
-import zlib
-from collections.abc import Iterator
 
 import numpy as np
-import smart_open
 
 from .io.atomic import write_atomically
-from .io.errors import FacebookFormatError
-from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, read_model, write_model
+from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, write_model
+from .io.loading import read_file, source_name, word_table
 from .io.quant import QuantizedMatrix
-from .io.source import ByteSource, is_plain_local
+from .io.source import is_plain_local
 from .keyedvectors import FastTextKeyedVectors
 from .model import FastText
-from .vocab import make_views
 
 logger = logging.getLogger(__name__)
 
 REAL = np.float32
-MMAP_MODES = (None, "r", "r+", "c")
 _LOSS_CODES = {name: code for code, name in LOSSES.items()}
 
 
 _is_local = is_plain_local
-
-
-def _source_name(path) -> str:
-    """How errors and logs name ``path`` (a path, URI or binary file object)."""
-    if hasattr(path, "read"):
-        return str(getattr(path, "name", "<stream>"))
-    return os.fspath(path)
-
-
-@contextlib.contextmanager
-def _open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | None]]:
-    """Open ``path`` (a path, URI or binary file object) as a :class:`ByteSource`."""
-    if mmap not in MMAP_MODES:
-        raise ValueError(f"mmap must be one of {MMAP_MODES}, got {mmap!r}")
-    name = _source_name(path)
-    if hasattr(path, "read"):
-        if mmap is not None:
-            raise ValueError("mmap needs a path to a local, uncompressed file, not a file object")
-        yield ByteSource.for_stream(path, name), None
-        return
-    if _is_local(name):
-        with open(name, "rb", buffering=1 << 20) as stream:
-            yield ByteSource.for_stream(stream, name), name
-        return
-    if mmap is not None:
-        raise ValueError(f"{name}: mmap needs a local, uncompressed file")
-    with smart_open.open(name, "rb") as stream:
-        yield ByteSource(stream, name, None), None
+_source_name = source_name
 
 
 def _read(path, encoding: str, full_model: bool, mmap: str | None,
           dense: bool = True) -> tuple[FacebookModelFile, FastTextKeyedVectors]:
-    """Parse ``path`` and build its keyed vectors; the vocabulary is built before the matrices
-    are read, so the dictionary's raw bytes are gone by the time gigabytes of rows arrive.
-
-    With ``dense=False`` a quantised input matrix stays codes (``wv`` then has no rows yet)."""
-    built = {}
-
-    def build_vocabulary(version, args, fields) -> None:
-        built["wv"] = _vocabulary(version, args, fields, encoding)
-        fields["word_blob"] = fields["word_starts"] = fields["word_ends"] = None
-
-    with _open_source(path, mmap) as (src, local):
-        logger.info("loading fastText model from %s", src.name)
-        try:
-            mf = read_model(src, encoding=encoding, full_model=full_model, mmap=mmap, path=local,
-                            on_dictionary=build_vocabulary)
-        except (EOFError, zlib.error, lzma.LZMAError, gzip.BadGzipFile) as err:
-            # compressed input: the decompressor, not the model layout, found the damage
-            raise FacebookFormatError(src.name, "compressed data", src.offset,
-                                      f"{type(err).__name__}: {err}") from err
-    wv = built["wv"]
-    if dense or not isinstance(mf.input, QuantizedMatrix):
-        set_input_rows(wv, mf)
-    return mf, wv
-
-
-def set_input_rows(wv: FastTextKeyedVectors, mf: FacebookModelFile) -> None:
-    """Give ``wv`` the file's input matrix (dequantised if quantised)."""
-    matrix = mf.dense_input()
-    wv.vectors_vocab = matrix[:mf.nwords]
-    wv.vectors_ngrams = matrix[mf.nwords:]
+    """Parse ``path`` into its file record and keyed vectors (see :func:`~gensim_ftx.io.loading.read_file`)."""
+    return read_file(path, encoding, full_model, mmap, dense, table=FastTextKeyedVectors)
 
 
 def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding: str) -> FastTextKeyedVectors:
     """Keyed vectors with the words, counts and subword table of a parsed dictionary (no matrices yet)."""
-    nwords = fields["nwords"]
-    store = fields["store"]
-    # A version-11 supervised model never used character n-grams (fastText forces maxn = 0).
-    maxn = 0 if version == 11 and args.supervised else args.maxn
-    wv = FastTextKeyedVectors(args.dim, args.minn, maxn, args.bucket, encoding=encoding)
-    wv.key_to_index, wv.index_to_key = make_views(store, nwords)
-    wv.expandos = {"count": np.ascontiguousarray(fields["counts"][:nwords])}
-    wv.raw_keys = {store.key(i): raw for i, raw in fields["raw_words"].items() if i < nwords}
-    wv.floret_hash_count = args.hash_count if args.floret else 0
-    wv.pruneidx = fields["pruneidx"]
-    wv.vectors_vocab_lockf = np.ones(1, dtype=REAL)
-    wv.vectors_ngrams_lockf = np.ones(1, dtype=REAL)
-    wv.adjust_vectors()  # composed from the matrices when first needed
-    return wv
+    return word_table(version, args, fields, encoding, table=FastTextKeyedVectors)
 
 
 def load_facebook_vectors(path, encoding: str = "utf-8", *, mmap: str | None = None) -> FastTextKeyedVectors:

@@ -22,7 +22,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                        neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
                        thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
                        verbose: int = 2, pretrainedVectors: str = "", seed: int = 0, *,
-                       progress=None, on_vocabulary=None) -> FastText:
+                       progress=None, on_vocabulary=None, on_reading=None) -> FastText:
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
     The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
@@ -55,6 +55,9 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     on_vocabulary : callable, keyword-only
         Called as ``on_vocabulary(ntokens, nwords, nlabels)`` once the dictionary is built, before
         training (fastText prints its ``Read ... / Number of words`` header then).
+    on_reading : callable, keyword-only
+        Called as ``on_reading(ntokens)`` every million tokens while the file is read (fastText's
+        ``Read NM words`` as it goes).
 
     Returns
     -------
@@ -91,7 +94,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         )
         ft.label_prefix = label
         ft.min_count_label = minCountLabel
-        ft.scan_vocab(corpus_file=input)
+        ft.scan_vocab(corpus_file=input, on_reading=on_reading)
         if pretrainedVectors:
             vectors = _read_pretrained(pretrainedVectors, dim)
             _add_pretrained_words(ft, vectors, minCount)

@@ -110,8 +110,10 @@ class FastText(gensim_fasttext.FastText):
 
     # -- vocabulary -------------------------------------------------------------------------------
 
-    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None, trim_rule=None):
-        """Count words; a ``corpus_file`` is counted in Cython with fastText's tokenisation."""
+    def scan_vocab(self, corpus_iterable=None, corpus_file=None, progress_per=10000, workers=None, trim_rule=None,
+                   *, on_reading=None):
+        """Count words; a ``corpus_file`` is counted in Cython with fastText's tokenisation (and
+        ``on_reading(ntokens)``, keyword-only, is called every million tokens)."""
         eos = SEMANTICS[self.semantics].eos
         if corpus_file is None:
             if eos:
@@ -121,7 +123,7 @@ class FastText(gensim_fasttext.FastText):
             self.fasttext_ntokens = total_words
             return total_words, corpus_count
         start = default_timer()
-        words, counts, ntokens = count_words(os.fspath(corpus_file), eos=eos)
+        words, counts, ntokens = count_words(os.fspath(corpus_file), eos=eos, progress=on_reading)
         self.raw_vocab = self._counted_vocab(zip(words, counts.tolist()))
         self.corpus_count = _count_lines(corpus_file)
         self.corpus_total_words = ntokens

@@ -49,11 +49,13 @@ class EncodedLines:
     line_tokens: np.ndarray
 
 
-def build_dictionary(path: str, min_count: int, min_count_label: int, label: str) -> tuple:
+def build_dictionary(path: str, min_count: int, min_count_label: int, label: str,
+                     on_reading: Callable[[int], None] | None = None) -> tuple:
     """fastText's ``readFromFile`` + ``threshold``: words and labels above their minimum counts,
     most frequent first, equal counts in the order fastText's sort leaves them (so ids and rows
-    equal fastText's), and the number of tokens read."""
-    tokens, counts, ntokens = count_words(path, eos=True)
+    equal fastText's), and the number of tokens read. ``on_reading(ntokens)`` is called every
+    million tokens while the file is read."""
+    tokens, counts, ntokens = count_words(path, eos=True, progress=on_reading)
     prefix = label.encode("utf-8")
     is_label = np.fromiter((t.startswith(prefix) for t in tokens), dtype=bool, count=len(tokens))
     counts = np.asarray(counts, dtype=np.int64)
@@ -170,7 +172,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
                            word_ngrams: int = 1, loss: str = "softmax", bucket: int = 2000000, thread: int = 1,
                            lr_update_rate: int = 100, t: float = 1e-4, label: str = "__label__", seed: int = 0,
                            pretrained_vectors: str = "", progress: Callable[[Progress], None] | None = None,
-                           on_vocabulary: Callable[[int, int, int], None] | None = None):
+                           on_vocabulary: Callable[[int, int, int], None] | None = None,
+                           on_reading: Callable[[int], None] | None = None):
     """Train a fastText classifier on ``input`` and return it as a :class:`gensim_ftx.FastText`.
 
     Arguments have fastText's meanings (snake_case here); see
@@ -178,9 +181,11 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
     ``model.labels`` / ``model.label_counts``, is saved by :func:`gensim_ftx.save_facebook_model` in
     fastText's format, and raises ``KeyboardInterrupt`` with the partly trained, usable model as the
     exception's ``model`` attribute on Ctrl-C. ``on_vocabulary(ntokens, nwords, nlabels)`` is
-    called once the dictionary is built, before training (fastText prints its header then).
+    called once the dictionary is built, before training (fastText prints its header then), and
+    ``on_reading(ntokens)`` every million tokens while the file is read.
     """
-    from .facebook import _vocabulary, model_from_file, set_input_rows
+    from .facebook import _vocabulary, model_from_file
+    from .io.loading import set_input_rows
 
     if loss not in LOSS_CODES:
         raise ValueError(f"loss must be one of {sorted(LOSS_CODES)}, got {loss!r}")
@@ -191,7 +196,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
     if word_ngrams <= 1 and maxn == 0:
         bucket = 0
     started = time.perf_counter()
-    words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label)
+    words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label,
+                                                                                 on_reading)
     if pretrained_vectors:
         words, word_counts, pretrained = _pretrained(pretrained_vectors, dim, words, word_counts)
     if on_vocabulary is not None:

@@ -444,6 +444,11 @@ def test_progress_line_format_and_terminal_refresh():
     assert cli.format_clock(float("inf")) == "720h 0m 0s"
     stream = io.StringIO()
     printer = cli.ProgressPrinter(stream, verbose=2, tty=True)
+    printer.reading(2_000_000)
+    printer.reading(3_999_999)
+    assert stream.getvalue() == "\rRead 2M words\rRead 3M words"
+    stream.seek(0)
+    stream.truncate()
     printer(Progress(0.5, 1000.0, 0.025, float("nan"), 1.0, 0))  # no loss yet: nothing, like fastText
     printer(Progress(0.5, 1000.0, 0.025, 2.0, 1.0, 0))
     printer.summary(1_500_000, 10, 0)
@@ -452,6 +457,10 @@ def test_progress_line_format_and_terminal_refresh():
     assert text.startswith("\rProgress:  50.0%") and "\rRead 1M words\nNumber of words:  10\n" in text
     assert text.endswith("\rProgress: 100.0% words/sec/thread:    1000 lr:  0.000000 avg.loss:  2.000000 "
                          "ETA:   0h 0m 0s\n")
+    quiet = io.StringIO()
+    cli.ProgressPrinter(quiet, verbose=2, tty=False).reading(2_000_000)  # a log gets the header only
+    cli.ProgressPrinter(quiet, verbose=1, tty=True).reading(2_000_000)
+    assert quiet.getvalue() == ""
 
 
 def test_stdin_tokens_survive_chunk_boundaries(monkeypatch):

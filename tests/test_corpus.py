@@ -132,6 +132,21 @@ def test_count_words_known_tokens(tmp_path):
     assert ref_tokens(data) == [b"a", b"b", EOS, EOS, b"c", b"d\x80", EOS]
 
 
+@pytest.mark.parametrize("every", [1, 2, 3, 7, 1000])
+def test_count_words_reports_progress_and_counts_the_same(tmp_path, every):
+    """fastText's "Read NM words": a call each time another ``every`` tokens are read, and the
+    counts equal one uninterrupted pass."""
+    data = b"one two three\n\nfour five six seven\r\neight nine\n" * 3
+    path = write(tmp_path, data)
+    seen = []
+    words, counts, ntokens = count_words(path, progress=seen.append, progress_every=every)
+    ref_words, ref_counts_, ref_ntokens = count_words(path)
+    assert words == ref_words and counts.tolist() == ref_counts_.tolist() and ntokens == ref_ntokens == 39
+    assert seen == list(range(every, ntokens + 1, every))
+    with pytest.raises(ValueError, match="progress_every"):
+        count_words(path, progress=seen.append, progress_every=0)
+
+
 @settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.lists(st.one_of(st.sampled_from([b"a", b"bb", b"\xc3\xa9", b"</s>", b"\xff"]),
                           st.sampled_from([bytes([c]) for c in SEPARATORS]),

@@ -355,6 +355,14 @@ class ProgressPrinter:
             self._write("\r" + " " * self._width + "\r")
             self._width = 0
 
+    def reading(self, ntokens: int) -> None:
+        """fastText's ``Read NM words`` while the dictionary is read (pass it as the trainer's
+        ``on_reading``); on a terminal at verbosity 2, rewritten in place."""
+        if self.verbose >= 2 and self.tty:
+            line = f"Read {ntokens // 1000000}M words"
+            self._write("\r" + line)
+            self._width = len(line)
+
     def summary(self, ntokens: int, nwords: int, nlabels: int) -> None:
         """fastText's dictionary report (``Read NM words``...), at verbosity 1 and up."""
         if self.verbose >= 1:
@@ -489,7 +497,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     with training_file(args.input) as path:
         try:
             model = train_unsupervised(path, progress=printer, on_vocabulary=printer.summary,
-                                       **_training_arguments(args))
+                                       on_reading=printer.reading, **_training_arguments(args))
         except KeyboardInterrupt as interrupt:
             return _save_interrupted(_model_from_interrupt(interrupt), args, printer)
         except FloatingPointError as err:

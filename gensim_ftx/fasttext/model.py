@@ -1,9 +1,11 @@
 """The model object of Facebook's ``fasttext`` Python package, on gensim_ftx.
 
 :class:`_FastText` has the methods, arguments, return types and errors of ``fasttext`` 0.9.3's
-model, works on numpy 1 and 2, and predicts in bulk without the GIL. Behind it sits a
-:class:`gensim_ftx.FastText` (``model.gensim_model``) and, for prediction and word vectors,
-a :class:`gensim_ftx.predict.Predictor` that scores quantised models from their codes.
+model, works on numpy 1 and 2, and predicts in bulk without the GIL. A loaded model is a file
+record and a gensim-free :class:`~gensim_ftx.wordtable.WordTable`, scored by a
+:class:`gensim_ftx.predict.Predictor` (from the codes, for a quantised model); the
+:class:`gensim_ftx.FastText` behind it (``model.gensim_model``) is built, and gensim imported,
+only for what needs it: saving, quantising, replacing matrices.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from numbers import Integral
 
 import numpy as np
 
-from .. import facebook
 from ..args import AUTOTUNE_DEFAULTS
 from ..io.fbbin import LOSSES, FacebookArgs
+from ..io.loading import read_file, set_input_rows
 from ..io.quant import QuantizedMatrix
+from ..io.source import is_plain_local
 from ..predict import Predictor
 from ..query import Neighbours, analogy_query, sentence_vectors
 
@@ -176,12 +179,9 @@ class _FastText:
     def _load(self, path: str) -> None:
         if "://" not in path and not os.path.isfile(path):
             raise ValueError(f"{path} cannot be opened for loading!")
-        local = facebook._is_local(path)
-        self._file, self._wv = facebook._read(path, "utf-8", full_model=True, mmap="r" if local else None,
-                                              dense=False)
+        mmap = "r" if is_plain_local(path) else None
+        self._file, self._wv = read_file(path, "utf-8", full_model=True, mmap=mmap, dense=False)
         self._path = path
-        if not self._quantized_input:
-            self._model = facebook.model_from_file(self._file, self._wv, path)
 
     # -- the pieces ----------------------------------------------------------------------------
 
@@ -195,9 +195,18 @@ class _FastText:
         """The :class:`gensim_ftx.FastText` behind this object (a quantised file is dequantised
         the first time it is asked for)."""
         if self._model is None:
-            facebook.set_input_rows(self._wv, self._file)
+            from .. import facebook
+            from ..keyedvectors import FastTextKeyedVectors
+
+            self._wv = FastTextKeyedVectors.from_table(self._dense_words())
             self._model = facebook.model_from_file(self._file, self._wv, self._path)
         return self._model
+
+    def _dense_words(self):
+        """The vocabulary with its input rows (a quantised file's are decoded the first time)."""
+        if self._wv.vectors_vocab is None:
+            set_input_rows(self._wv, self._file)
+        return self._wv
 
     @property
     def _args(self) -> FacebookArgs:
@@ -234,12 +243,14 @@ class _FastText:
                 wv, input_codes = self._wv, f.input if self._quantized_input else None
                 output = f.output if isinstance(f.output, QuantizedMatrix) else f.dense_output()
             else:
+                from ..facebook import _model_output
+
                 model = self._model
                 quantized = getattr(model, "_quantized", None) or {}
                 wv, input_codes = model.wv, quantized.get("input")
                 output = quantized.get("output")
                 if output is None:
-                    output = facebook._model_output(model)
+                    output = _model_output(model)
             labels = self._label_list if self._supervised else []
             self._predictor = Predictor.from_parts(wv, labels, self._label_counts if labels else [], self._args,
                                                    LOSSES[self._args.loss], input_codes, output)
@@ -281,7 +292,7 @@ class _FastText:
 
     def _neighbour_index(self) -> Neighbours:
         if self._neighbours is None:
-            self._neighbours = Neighbours(self.gensim_model.wv)
+            self._neighbours = Neighbours(self._dense_words())
         return self._neighbours
 
     def _banned(self, words: Sequence[str]) -> list[int]:
@@ -356,14 +367,18 @@ class _FastText:
         """A copy of the whole input matrix (words, then n-gram buckets)."""
         if self.is_quantized():
             raise ValueError("Can't get quantized Matrix")
-        wv = self.gensim_model.wv
+        wv = self._dense_words()
         return np.concatenate([wv.vectors_vocab, wv.vectors_ngrams]).astype(np.float32, copy=False)
 
     def get_output_matrix(self) -> np.ndarray:
         """A copy of the output matrix."""
         if self.is_quantized():
             raise ValueError("Can't get quantized Matrix")
-        return np.array(facebook._model_output(self.gensim_model), dtype=np.float32)
+        if self._file is not None:
+            return np.array(self._file.dense_output(), dtype=np.float32)
+        from ..facebook import _model_output
+
+        return np.array(_model_output(self._model), dtype=np.float32)
 
     def get_words(self, include_freq: bool = False, on_unicode_error: str = "strict"):
         """The dictionary's words (no labels), with their counts as an array if ``include_freq``."""
@@ -527,15 +542,19 @@ class _FastText:
             (the ``OSError`` behind it is the exception's ``__cause__``); a file already there is
             left as it was.
         """
+        from ..facebook import save_facebook_model
+
         path = os.fspath(path)
         try:
-            facebook.save_facebook_model(self.gensim_model, path)
+            save_facebook_model(self.gensim_model, path)
         except OSError as err:
             reason = os.strerror(err.errno) if err.errno else str(err)
             raise ValueError(f"{path} cannot be opened for saving! ({reason})") from err
 
     def set_matrices(self, input_matrix: np.ndarray, output_matrix: np.ndarray) -> None:
         """Replace the input and output matrices (the model is no longer quantised)."""
+        from ..facebook import _model_output, _set_output
+
         model = self.gensim_model
         input_matrix = np.array(input_matrix, dtype=np.float32)
         output_matrix = np.array(output_matrix, dtype=np.float32)
@@ -548,7 +567,7 @@ class _FastText:
         if input_matrix.shape[0] != nwords + ngram_rows:
             raise ValueError(f"input matrix has {input_matrix.shape[0]} rows; the model's {nwords} words and "
                              f"{ngram_rows} n-gram buckets need {nwords + ngram_rows}")
-        output_rows = len(facebook._model_output(model))
+        output_rows = len(_model_output(model))
         if output_matrix.shape[0] != output_rows:
             raise ValueError(f"output matrix has {output_matrix.shape[0]} rows; the model has {output_rows} "
                              f"({'labels' if self._supervised else 'words'})")
@@ -560,7 +579,7 @@ class _FastText:
         if hasattr(self, "dim"):
             self.dim = dim
         model.wv.adjust_vectors()
-        facebook._set_output(model, output_matrix)
+        _set_output(model, output_matrix)
         model._quantized = None
         self._file = None
         self._predictor = self._neighbours = None

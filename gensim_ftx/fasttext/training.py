@@ -75,7 +75,7 @@ def _parse_loss(name: str) -> loss_name:
         raise ValueError("Unrecognized loss name") from None
 
 
-def supervised_model(args: dict, progress=None, on_vocabulary=None):
+def supervised_model(args: dict, progress=None, on_vocabulary=None, on_reading=None):
     """Train the gensim_ftx classifier of fastText-named ``args`` (no autotune)."""
     from ..supervised import train_supervised_model
 
@@ -85,7 +85,8 @@ def supervised_model(args: dict, progress=None, on_vocabulary=None):
         maxn=int(args["maxn"]), neg=int(args["neg"]), word_ngrams=int(args["wordNgrams"]), loss=args["loss"],
         bucket=int(args["bucket"]), thread=int(args["thread"]), lr_update_rate=int(args["lrUpdateRate"]),
         t=float(args["t"]), label=args["label"], seed=int(args["seed"]),
-        pretrained_vectors=args["pretrainedVectors"], progress=progress, on_vocabulary=on_vocabulary)
+        pretrained_vectors=args["pretrainedVectors"], progress=progress, on_vocabulary=on_vocabulary,
+        on_reading=on_reading)
 
 
 def train_supervised(*kargs, **kwargs) -> _FastText:
@@ -132,7 +133,7 @@ def printed_supervised_model(args: dict):
 
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
-    model = supervised_model(args, printer if verbose >= 1 else None, printer.summary)
+    model = supervised_model(args, printer if verbose >= 1 else None, printer.summary, printer.reading)
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return model
 
@@ -161,9 +162,9 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     printer = ProgressPrinter(sys.stderr, verbose)
     progress = printer if verbose >= 1 else None
     if args["model"] == "supervised":
-        model = supervised_model(args, progress, printer.summary)
+        model = supervised_model(args, progress, printer.summary, printer.reading)
     else:
-        model = train(args["input"], progress=progress, on_vocabulary=printer.summary,
+        model = train(args["input"], progress=progress, on_vocabulary=printer.summary, on_reading=printer.reading,
                       **{name: args[name] for name in UNSUPERVISED_ARGS if name != "input"})
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return _FastText(model=model, args={**args, "loss": loss})

@@ -5,8 +5,6 @@ import gzip
 import os
 import shutil
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 
 import numpy as np
@@ -89,6 +87,9 @@ def _progress(done: int, total: int | None) -> None:
 
 def _download(url: str, target: str) -> None:
     """Fetch ``url`` into ``target``; a partial download never takes its place."""
+    import urllib.error
+    import urllib.request  # here, not at the top: it costs a predict-only script 25 ms
+
     print(f"Downloading {url}")
     try:
         response = urllib.request.urlopen(url)
