@@ -22,7 +22,7 @@ import numpy as np
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
 
-from .wordtable import REAL, SubwordLookups, WordTable, compose_rows
+from .wordtable import REAL, SubwordLookups, SubwordVectors, compose_rows
 
 __all__ = ["FastTextKeyedVectors", "REAL", "compose_rows"]
 
@@ -68,8 +68,8 @@ class FastTextKeyedVectors(SubwordLookups, gensim_fasttext.FastTextKeyedVectors)
         super().__init__(vector_size, min_n, max_n, bucket, count=count, dtype=dtype)
 
     @classmethod
-    def from_table(cls, table: WordTable) -> FastTextKeyedVectors:
-        """Keyed vectors over a :class:`~gensim_ftx.wordtable.WordTable`'s vocabulary and arrays
+    def from_table(cls, table: SubwordVectors) -> FastTextKeyedVectors:
+        """Keyed vectors over a :class:`~gensim_ftx.text.vectors.SubwordVectors`'s vocabulary and arrays
         (shared, not copied)."""
         wv = cls(table.vector_size, table.min_n, table.max_n, table.bucket, encoding=table.encoding)
         wv.__dict__.update({name: value for name, value in vars(table).items() if name != "norms"})

@@ -2,7 +2,7 @@
 
 :class:`SubwordLookups` is the half of :class:`gensim_ftx.FastTextKeyedVectors` that needs no
 gensim: fastText's hashing of words and n-grams into input-matrix rows, the per-word subword
-CSR, composite vectors and bulk lookups without the GIL. :class:`WordTable` is that half on its
+CSR, composite vectors and bulk lookups without the GIL. :class:`SubwordVectors` is that half on its
 own, what the ``fasttext`` face loads a model into: importing gensim (and scipy, through it)
 costs ~0.8 s, more than loading a classifier and predicting with it.
 """
@@ -19,7 +19,7 @@ from ._compose import WordBatch, empty_rows, mean_rows
 from ._subwords import SubwordHasher, ngram_strings, pack_words
 from .vocab import compact_store, is_utf8, positions
 
-__all__ = ["REAL", "SubwordLookups", "WordTable", "compose_rows"]
+__all__ = ["REAL", "SubwordLookups", "SubwordVectors", "compose_rows"]
 
 REAL = np.float32
 _PARALLEL_MIN_ROWS = 20000
@@ -258,7 +258,7 @@ class SubwordLookups:
         return out
 
 
-class WordTable(SubwordLookups):
+class SubwordVectors(SubwordLookups):
     """The words, counts and input matrix of a fastText model with its subword lookups, no gensim.
 
     Built by the model-file reader for the ``fasttext`` face; the gensim face turns it into

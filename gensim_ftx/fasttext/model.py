@@ -2,7 +2,7 @@
 
 :class:`_FastText` has the methods, arguments, return types and errors of ``fasttext`` 0.9.3's
 model, works on numpy 1 and 2, and predicts in bulk without the GIL. A loaded model is a file
-record and a gensim-free :class:`~gensim_ftx.wordtable.WordTable`, scored by a
+record and a gensim-free :class:`~gensim_ftx.text.vectors.SubwordVectors`, scored by a
 :class:`gensim_ftx.predict.Predictor` (from the codes, for a quantised model); the
 :class:`gensim_ftx.FastText` behind it (``model.gensim_model``) is built, and gensim imported,
 only for what needs it: saving, quantising, replacing matrices.

@@ -2,7 +2,7 @@
 
 Both faces load through :func:`read_file`: the gensim face into
 :class:`gensim_ftx.FastTextKeyedVectors`, the ``fasttext`` face into the gensim-free
-:class:`~gensim_ftx.wordtable.WordTable`. smart_open is imported only for remote or compressed
+:class:`~gensim_ftx.text.vectors.SubwordVectors`. smart_open is imported only for remote or compressed
 paths.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..vocab import make_views
-from ..wordtable import REAL, WordTable
+from ..wordtable import REAL, SubwordVectors
 from .errors import FacebookFormatError
 from .fbbin import FacebookArgs, FacebookModelFile, read_model
 from .quant import QuantizedMatrix
@@ -63,7 +63,7 @@ def open_source(path, mmap: str | None) -> Iterator[tuple[ByteSource, str | None
 
 
 def read_file(path, encoding: str, full_model: bool, mmap: str | None, dense: bool = True,
-              table: type = WordTable) -> tuple[FacebookModelFile, WordTable]:
+              table: type = SubwordVectors) -> tuple[FacebookModelFile, SubwordVectors]:
     """Parse ``path`` into its file record and a ``table`` (the vocabulary with the input rows).
 
     The vocabulary is built before the matrices are read, so the dictionary's raw bytes are
@@ -90,7 +90,7 @@ def read_file(path, encoding: str, full_model: bool, mmap: str | None, dense: bo
     return mf, words
 
 
-def set_input_rows(words: WordTable, mf: FacebookModelFile) -> None:
+def set_input_rows(words: SubwordVectors, mf: FacebookModelFile) -> None:
     """Give ``words`` the file's input matrix (dequantised if quantised)."""
     matrix = mf.dense_input()
     words.vectors_vocab = matrix[:mf.nwords]
@@ -98,8 +98,8 @@ def set_input_rows(words: WordTable, mf: FacebookModelFile) -> None:
 
 
 def word_table(version: int | None, args: FacebookArgs, fields: dict, encoding: str,
-               table: type = WordTable) -> WordTable:
-    """A ``table`` (:class:`WordTable` or :class:`gensim_ftx.FastTextKeyedVectors`) with the
+               table: type = SubwordVectors) -> SubwordVectors:
+    """A ``table`` (:class:`SubwordVectors` or :class:`gensim_ftx.FastTextKeyedVectors`) with the
     words, counts and subword settings of a parsed dictionary (no matrices yet)."""
     nwords = fields["nwords"]
     store = fields["store"]
