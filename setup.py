@@ -29,14 +29,14 @@ def extension(name: str, extra: tuple = ()) -> Extension:
 setup(
     ext_modules=cythonize(
         [
-            extension("gensim_ftx._subwords"),
-            extension("gensim_ftx._compose"),
-            extension("gensim_ftx._vocab"),
+            extension("gensim_ftx.text._subwords"),
+            extension("gensim_ftx.text._compose"),
+            extension("gensim_ftx.text._vocab"),
             extension("gensim_ftx.io._dictionary"),
-            extension("gensim_ftx.io._pq"),
-            extension("gensim_ftx._corpus"),
-            extension("gensim_ftx._lines"),
-            extension("gensim_ftx._kernels"),
+            extension("gensim_ftx.train._pq"),
+            extension("gensim_ftx.text._corpus"),
+            extension("gensim_ftx.text._lines"),
+            extension("gensim_ftx.train._kernels"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds
             extension("gensim_ftx.predict._scorer", ("-ffp-contract=off",)),
         ],

@@ -147,8 +147,8 @@ def main() -> None:
     from dask.distributed import Client, LocalCluster
 
     from gensim_ftx import dask as ftx_dask
-    from gensim_ftx._corpus import count_words
     from gensim_ftx.partitions import preload
+    from gensim_ftx.text._corpus import count_words
 
     lines = make_lines(args.lines)
     big = make_big_model()

@@ -213,8 +213,8 @@ def rows_only(wv: Any, words: list[str], out: np.ndarray) -> Callable[[], None]:
     It reads exactly the memory a bulk lookup reads, with the same threads and prefetching, but
     skips hashing and the vocabulary search: the floor for this machine's memory at the moment.
     """
-    from gensim_ftx._compose import mean_rows
-    from gensim_ftx.wordtable import _as_rows, _in_parallel
+    from gensim_ftx.text._compose import mean_rows
+    from gensim_ftx.text.vectors import _as_rows, _in_parallel
 
     encoded = [w.encode("utf-8") for w in words]
     ends = np.cumsum([len(w) for w in encoded], dtype=np.int64)

@@ -482,7 +482,7 @@ def gen_predictor_parts(rng: random.Random) -> tuple[str, tuple]:
 
 
 def gen_kernels(rng: random.Random) -> tuple[str, tuple]:
-    """``gensim_ftx._kernels``: Worker.train_batch / train_shard / train_lines, KernelModel and the
+    """``gensim_ftx.train._kernels``: Worker.train_batch / train_shard / train_lines, KernelModel and the
     table builders with bad bounds, starts, table sizes and learning rates."""
     entry = pick(rng, ["batch", "batch", "shard", "shard", "lines", "lines", "lines", "kernel", "tables"])
     alpha = pick(rng, [0.025, 0.025, 0.1, 5.0, 1e30, nan, inf, -1.0])
@@ -1167,7 +1167,7 @@ class Fixtures:
         """A fresh tiny gensim_ftx model and its training run (``trainer.build_engine``) for ``kind``
         ('sg-ns', 'cbow-hs', 'cbow-hs+ns', 'sg-softmax'...)."""
         from gensim_ftx import FastText
-        from gensim_ftx.trainer import build_engine
+        from gensim_ftx.train.trainer import build_engine
 
         arch, loss = kind.split("-")
         model = FastText(vector_size=8, min_count=1, bucket=100, min_n=3, max_n=4, epochs=1, workers=1, seed=1,
@@ -1177,16 +1177,16 @@ class Fixtures:
         return model, build_engine(model, False)
 
     def word_table(self, model):
-        from gensim_ftx.trainer import word_table
+        from gensim_ftx.train.trainer import word_table
 
         return word_table(model.wv)
 
     def sup_kernel(self, loss: str):
         """``(KernelModel, EncodedLines)`` of a fresh classifier with ``loss``, as ``train_epochs`` builds them."""
-        from gensim_ftx._kernels import KernelModel
-        from gensim_ftx._lines import LineReader
-        from gensim_ftx.supervised import _output, _paths, _store, encode
-        from gensim_ftx.tables import FASTTEXT, negative_sampler
+        from gensim_ftx.text._lines import LineReader
+        from gensim_ftx.train._kernels import KernelModel
+        from gensim_ftx.train.supervised import _output, _paths, _store, encode
+        from gensim_ftx.train.tables import FASTTEXT, negative_sampler
 
         name = {"softmax": "sup", "hs": "sup_hs", "ova": "sup_ova", "ns": "sup_ns"}[loss]
         model = self.gensim(name)
@@ -1316,18 +1316,18 @@ NAMESPACE = {
                                                  "save_facebook_model")},
     "cli_main": ("gensim_ftx.cli", "main"),
     "Predictor": ("gensim_ftx.predict", "Predictor"), "Batch": ("gensim_ftx.predict.scorer", "Batch"),
-    **{name: ("gensim_ftx.predict._scorer", name) for name in ("MatrixRows", "Scorer", "pack_lines", "pack_texts",
-                                                                 "split_lines")},
-    **{name: ("gensim_ftx._kernels", name) for name in ("KernelModel", "Worker", "alias_table", "duplicate_factors",
-                                                          "encode_sentences")},
-    **{name: ("gensim_ftx._subwords", name) for name in ("SubwordHasher", "ft_hash", "murmurhash3_x64_128",
-                                                           "ngram_strings", "pack_words")},
-    **{name: ("gensim_ftx._vocab", name) for name in ("KeyStore", "_rebuild")},
-    **{name: ("gensim_ftx._corpus", name) for name in ("ShardReader", "TokenCounter", "WordTable", "_restore_counter",
-                                                         "count_words")},
-    **{name: ("gensim_ftx._compose", name) for name in ("WordBatch", "empty_rows", "mean_rows")},
+    **{name: ("gensim_ftx.predict._scorer", name) for name in ("MatrixRows", "Scorer", "pack_lines", "pack_texts")},
+    "split_lines": ("gensim_ftx.text._lines", "split_lines"),
+    **{name: ("gensim_ftx.train._kernels", name)
+       for name in ("KernelModel", "Worker", "alias_table", "duplicate_factors", "encode_sentences")},
+    **{name: ("gensim_ftx.text._subwords", name)
+       for name in ("SubwordHasher", "ft_hash", "murmurhash3_x64_128", "ngram_strings", "pack_words")},
+    **{name: ("gensim_ftx.text._vocab", name) for name in ("KeyStore", "_rebuild")},
+    **{name: ("gensim_ftx.text._corpus", name)
+       for name in ("ShardReader", "TokenCounter", "WordTable", "_restore_counter", "count_words")},
+    **{name: ("gensim_ftx.text._compose", name) for name in ("WordBatch", "empty_rows", "mean_rows")},
     **{name: ("gensim_ftx.io._dictionary", name) for name in ("decode_words", "scan_entries")},
-    "pq_assign": ("gensim_ftx.io._pq", "assign"), "kmeans": ("gensim_ftx.io._pq", "kmeans"),
+    "pq_assign": ("gensim_ftx.train._pq", "assign"), "kmeans": ("gensim_ftx.train._pq", "kmeans"),
 }
 
 

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "EncounteredNaNError": "trainer",
+    "EncounteredNaNError": "train.trainer",
     "FacebookFormatError": "io",
     "FastText": "model",
     "FastTextKeyedVectors": "keyedvectors",
@@ -25,7 +25,7 @@ _EXPORTS = {
     "patch_gensim": "patch",
     "patched_gensim": "patch",
     "save_facebook_model": "facebook",
-    "train_unsupervised": "fasttext_api",
+    "train_unsupervised": "unsupervised",
     "unpatch_gensim": "patch",
 }
 

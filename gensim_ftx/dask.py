@@ -37,7 +37,6 @@ except ImportError as err:  # the extra is optional: say how to get it
     raise ImportError(f"gensim_ftx.dask needs Dask's DataFrame and distributed packages ({err}); "
                       f"install them with: pip install 'gensim_ftx[dask]'") from err
 
-from ._corpus import DEFAULT_MAX_TOKEN_BYTES
 from .partitions import (
     VocabularyCounts,
     columns_for,
@@ -51,6 +50,7 @@ from .partitions import (
     sentence_vectors_partition,
     word_vectors_partition,
 )
+from .text._corpus import DEFAULT_MAX_TOKEN_BYTES
 
 __all__ = ["predict", "sentence_vectors", "word_vectors", "count_vocabulary"]
 
@@ -193,7 +193,7 @@ def count_vocabulary(source, *, eos: bool = True, blocksize: int = 64 << 20, spl
     split_every : int, keyword-only
         Counters merged by one task of the tree.
     max_token_bytes : int, keyword-only
-        Longer tokens keep only their first bytes (see :func:`gensim_ftx._corpus.count_words`).
+        Longer tokens keep only their first bytes (see :func:`gensim_ftx.text._corpus.count_words`).
 
     Returns
     -------

@@ -17,7 +17,7 @@ from .io.loading import read_file, source_name, word_table
 from .io.quant import QuantizedMatrix
 from .io.source import is_plain_local
 from .keyedvectors import FastTextKeyedVectors
-from .model import FastText
+from .model import FastText, model_loss, output_matrix
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
     """fastText arguments for ``model``: its gensim attributes, over what was loaded from a file."""
     stored = getattr(model, "fb_args", None) or FacebookArgs()
     wv = model.wv
-    loss = _model_loss(model)
+    loss = model_loss(model)
     if getattr(model, "supervised", False):
         kind = 3
     else:
@@ -160,24 +160,6 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
         lr_update_rate=lr_update_rate if lr_update_rate != 100 else stored.lr_update_rate,
         t=model.sample,
     )
-
-
-def _model_loss(model) -> str:
-    """The loss a model is saved with: gensim_ftx's ``loss``, else gensim's ``hs`` flag."""
-    return getattr(model, "loss", None) or ("hs" if model.hs else "ns")
-
-
-def _model_output(model) -> np.ndarray:
-    name = {"hs": "syn1", "ns": "syn1neg"}.get(_model_loss(model), "syn1out")
-    output = getattr(model, name, None)
-    if output is None:
-        raise ValueError(f"the model has no output matrix ({name}); fastText needs one in a .bin file")
-    return output
-
-
-def _set_output(model, output: np.ndarray) -> None:
-    """Install ``output`` as the model's output matrix, where its loss keeps it."""
-    setattr(model, {"hs": "syn1", "ns": "syn1neg"}.get(_model_loss(model), "syn1out"), output)
 
 
 def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray):
@@ -262,7 +244,7 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
     raw_words = {wv.key_to_index[k]: raw for k, raw in raw_keys.items() if k in wv.key_to_index}
     raw_words.update({nwords + i: raw for i, raw in (getattr(model, "raw_labels", None) or {}).items()})
     input_parts = [wv.vectors_vocab, wv.vectors_ngrams]
-    output = _model_output(model)
+    output = output_matrix(model)
     _check_shapes(model, args, nwords, len(labels), output)
     q_in, q_out, qout_flag = _quantized_matrices(model, input_parts, output)
     pruneidx = getattr(wv, "pruneidx", None)

@@ -22,7 +22,7 @@ import numpy as np
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.keyedvectors import _KEY_TYPES, KeyedVectors
 
-from .wordtable import REAL, SubwordLookups, SubwordVectors, compose_rows
+from .text.vectors import REAL, SubwordLookups, SubwordVectors, compose_rows
 
 __all__ = ["FastTextKeyedVectors", "REAL", "compose_rows"]
 

@@ -11,14 +11,14 @@ from gensim import utils
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
-from . import trainer
-from ._corpus import count_words
-from ._kernels import encode_sentences
-from ._vocab import fasttext_order
 from .args import check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
-from .supervised import train_epochs
-from .tables import SEMANTICS
+from .text._corpus import count_words
+from .text._vocab import fasttext_order
+from .train import trainer
+from .train._kernels import encode_sentences
+from .train.supervised import train_epochs
+from .train.tables import SEMANTICS
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class FastText(gensim_fasttext.FastText):
     Parameters
     ----------
     semantics : {'gensim', 'fasttext'}, keyword-only
-        ``'fasttext'`` trains as Facebook's fastText does (see :mod:`gensim_ftx.tables`): ``</s>``
+        ``'fasttext'`` trains as Facebook's fastText does (see :mod:`gensim_ftx.train.tables`): ``</s>``
         tokens at newlines, fastText's subsampling, negatives drawn from count^0.5 and redrawn,
         lines of at most 1024 words, unscaled CBOW gradient. :func:`gensim_ftx.train_unsupervised`
         also sets fastText's defaults.
@@ -274,11 +274,11 @@ class FastText(gensim_fasttext.FastText):
         ----------
         progress : callable, keyword-only
             With ``corpus_file``: called about ten times a second from the calling thread with a
-            :class:`gensim_ftx.trainer.Progress` (fraction done, words/s/thread, lr, average loss, ETA).
+            :class:`gensim_ftx.train.trainer.Progress` (fraction done, words/s/thread, lr, average loss, ETA).
 
         Raises
         ------
-        gensim_ftx.trainer.EncounteredNaNError
+        gensim_ftx.train.trainer.EncounteredNaNError
             When a NaN appears in training (the learning rate is too high for the data); a
             ``RuntimeError`` and a ``FloatingPointError``, naming the learning rate and epoch.
         """
@@ -328,7 +328,8 @@ class FastText(gensim_fasttext.FastText):
                              "train(corpus_file=path, epochs=...), as fastText's -supervised reads one")
         if not os.path.isfile(corpus_file):
             raise FileNotFoundError(errno.ENOENT, "corpus_file not found", os.fspath(corpus_file))
-        tokens = train_epochs(self, os.fspath(corpus_file), epoch=int(epochs if epochs is not None else self.epochs),
+        tokens = train_epochs(self, os.fspath(corpus_file), output=output_matrix(self),
+                              epoch=int(epochs if epochs is not None else self.epochs),
                               lr=float(start_alpha or self.alpha), thread=max(1, int(self.workers)),
                               seed=int(self.seed), progress=progress)
         return tokens, tokens
@@ -496,3 +497,22 @@ def _count_lines(path) -> int:
             lines += block.count(b"\n")
             last = block[-1:]
     return lines + (last != b"\n")
+
+
+def model_loss(model) -> str:
+    """The loss a model is saved with: gensim_ftx's ``loss``, else gensim's ``hs`` flag."""
+    return getattr(model, "loss", None) or ("hs" if model.hs else "ns")
+
+
+def output_matrix(model) -> np.ndarray:
+    """The output matrix of a gensim or gensim_ftx model: where its loss keeps it."""
+    name = {"hs": "syn1", "ns": "syn1neg"}.get(model_loss(model), "syn1out")
+    output = getattr(model, name, None)
+    if output is None:
+        raise ValueError(f"the model has no output matrix ({name}); fastText needs one in a .bin file")
+    return output
+
+
+def set_output_matrix(model, output: np.ndarray) -> None:
+    """Install ``output`` as the model's output matrix, where its loss keeps it."""
+    setattr(model, {"hs": "syn1", "ns": "syn1neg"}.get(model_loss(model), "syn1out"), output)

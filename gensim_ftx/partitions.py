@@ -35,11 +35,11 @@ from numbers import Integral
 
 import numpy as np
 
-from ._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS, TokenCounter
 from .io.fbbin import FacebookArgs, read_header
 from .io.source import COMPRESSED_SUFFIXES, ByteSource
 from .predict._scorer import pack_lines, pack_texts
 from .predict.scorer import Batch
+from .text._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS, TokenCounter
 
 CACHE_ENV = "GENSIM_FTX_CACHE"
 _SEPARATORS = [bytes([c]) for c in SEPARATORS]
@@ -334,7 +334,7 @@ def sentence_vectors_partition(texts, model_path: str | os.PathLike, *, threads:
     """fastText's ``get_sentence_vector`` of every text, as a float32 array ``(n, dim)``: for a
     classifier the mean of the text's input rows (``</s>`` included), otherwise the mean of its
     words' unit vectors."""
-    from .query import sentence_vectors
+    from .predict.query import sentence_vectors
 
     model = cached_model(model_path)
     if model._supervised:
@@ -438,7 +438,7 @@ def count_file_block(path: str | os.PathLike, start: int = 0, end: int = -1, *, 
 
     A token that crosses ``start`` belongs to the block before, one that crosses ``end`` to this
     one, so counting the blocks of :func:`file_blocks` and merging them in order gives exactly
-    what :func:`gensim_ftx._corpus.count_words` gives for the whole file.
+    what :func:`gensim_ftx.text._corpus.count_words` gives for the whole file.
     """
     path = os.fspath(path)
     counter = TokenCounter(eos=eos, max_token_bytes=max_token_bytes)

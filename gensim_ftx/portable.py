@@ -34,7 +34,7 @@ import numpy as np
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models import word2vec as gensim_word2vec
 
-from .tables import huffman_paths
+from .train.tables import huffman_paths
 
 PORTABLE_KEY = "gensim_ftx_state"  # the attribute holding what gensim_ftx restores on load
 ADDED_EXPANDOS = "added_expandos"  # in the keyed vectors' PORTABLE_KEY: per-word tables only plain gensim needs

@@ -7,17 +7,19 @@ import logging
 import numpy as np
 
 from .args import check_fasttext_args
-from .io.pq import quantize_matrix
+from .facebook import _vocabulary
 from .io.quant import KSUB
+from .model import output_matrix, set_output_matrix
+from .text.vocab import store_from_bytes
+from .train.pq import TooFewRowsError, quantize_matrix
+from .train.supervised import train_epochs
+
+__all__ = ["TooFewRowsError", "prune", "quantize_model", "select_rows"]
 
 logger = logging.getLogger(__name__)
 
 
 _NORM_BLOCK = 1 << 12  # rows a norm pass reads at once
-
-
-class TooFewRowsError(ValueError):
-    """The product quantiser cannot be trained: fewer than its 256 centroids' worth of rows."""
 
 
 def row_norms(parts) -> np.ndarray:
@@ -57,9 +59,7 @@ def _check_quantizable(model, rows: int, cutoff: int, qout: bool) -> None:
                               f"rows, too few for the product quantizer's {KSUB} centroids; keep at least {KSUB} "
                               f"(cutoff >= {KSUB}, or more words or n-gram buckets)")
     if qout:
-        from .facebook import _model_output
-
-        labels = len(_model_output(model))
+        labels = len(output_matrix(model))
         if labels < KSUB:
             raise TooFewRowsError(f"Matrix too small for quantization, must have at least {KSUB} rows: the output "
                                   f"matrix (qout=True) has {labels} rows, one a label, too few for the product "
@@ -69,8 +69,6 @@ def _check_quantizable(model, rows: int, cutoff: int, qout: bool) -> None:
 def prune(model, cutoff: int) -> None:
     """Keep ``cutoff`` input rows: the selected words (in dictionary order) and n-gram buckets
     (in selection order, reached through a pruning table), as fastText's ``Dictionary::prune``."""
-    from .facebook import _vocabulary
-
     wv = model.wv
     nwords = len(wv.index_to_key)
     vocab, buckets = wv.vectors_vocab, wv.vectors_ngrams  # read in place: no copy of all the buckets
@@ -81,9 +79,7 @@ def prune(model, cutoff: int) -> None:
     keys = [wv.index_to_key[i] for i in words]
     raw = wv.raw_keys or {}
     entries = [raw.get(k) or k.encode("utf-8") for k in keys]
-    from .supervised import _store
-
-    store, raw_words = _store(entries)
+    store, raw_words = store_from_bytes(entries)
     counts = np.asarray(wv.expandos["count"], dtype=np.int64)[words]
     fields = {"nwords": len(words), "store": store, "counts": counts, "raw_words": raw_words, "pruneidx": pruneidx}
     pruned = _vocabulary(12, model.fb_args, fields, wv.encoding)
@@ -127,12 +123,9 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     if 0 < cutoff < rows:
         prune(model, cutoff)
         if retrain:
-            from .facebook import _model_output, _set_output
-            from .supervised import train_epochs
-
-            _set_output(model, np.array(_model_output(model), dtype=np.float32))  # a mapped file is read-only
-
-            train_epochs(model, input, epoch=int(epoch or model.epochs), lr=float(lr or model.alpha),
+            output = np.array(output_matrix(model), dtype=np.float32)  # a mapped file is read-only
+            set_output_matrix(model, output)
+            train_epochs(model, input, output=output, epoch=int(epoch or model.epochs), lr=float(lr or model.alpha),
                          thread=int(thread), progress=progress)
     wv = model.wv
     # one working copy: normalised in place, quantised, then overwritten by the decoded rows
@@ -144,8 +137,6 @@ def quantize_model(model, *, input: str | None = None, qout: bool = False, cutof
     wv.adjust_vectors()
     q_out = None
     if qout:
-        from .facebook import _model_output, _set_output
-
-        q_out = quantize_matrix(_model_output(model), 2, qnorm, threads=int(thread))
-        _set_output(model, q_out.dequantize())
+        q_out = quantize_matrix(output_matrix(model), 2, qnorm, threads=int(thread))
+        set_output_matrix(model, q_out.dequantize())
     model._quantized = {"input": q_in, "output": q_out, "qout_flag": bool(qout)}

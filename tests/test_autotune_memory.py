@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from gensim_ftx import fasttext as ftx
-from gensim_ftx.fasttext import training
+from gensim_ftx.fasttext import autotune as autotune_module
+from gensim_ftx.fasttext import supervised_training as supervised_module
 from gensim_ftx.fasttext.autotune import Strategy
 from gensim_ftx.quantize import TooFewRowsError
 
@@ -98,7 +99,7 @@ def test_autotune_holds_one_trials_model_at_a_time(files, monkeypatch):
     once the search returns only the final model is."""
     train, valid = files
     trained, alive_at_start = [], []
-    real = training.supervised_model
+    real = autotune_module.supervised_model
 
     def recording(*args):
         alive_at_start.append(sum(ref() is not None for ref in trained))
@@ -106,7 +107,8 @@ def test_autotune_holds_one_trials_model_at_a_time(files, monkeypatch):
         trained.append(weakref.ref(model))
         return model
 
-    monkeypatch.setattr(training, "supervised_model", recording)
+    monkeypatch.setattr(autotune_module, "supervised_model", recording)  # the trials
+    monkeypatch.setattr(supervised_module, "supervised_model", recording)  # the final training
     result = ftx.train_supervised(str(train), autotuneValidationFile=str(valid), autotuneDuration=2, dim=10,
                                   epoch=2, thread=1, verbose=0)
     assert len(trained) >= 3  # at least two trials and the final model

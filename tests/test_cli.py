@@ -437,13 +437,14 @@ def test_help_for_each_command(monkeypatch):
 
 
 def test_progress_line_format_and_terminal_refresh():
-    from gensim_ftx.trainer import Progress
+    from gensim_ftx.train import progress
+    from gensim_ftx.train.trainer import Progress
 
-    assert cli.format_progress(0.423, 123456.7, 0.028851, 1.2345671, 62.9) == \
+    assert progress.format_progress(0.423, 123456.7, 0.028851, 1.2345671, 62.9) == \
         "Progress:  42.3% words/sec/thread:  123456 lr:  0.028851 avg.loss:  1.234567 ETA:   0h 1m 2s"
-    assert cli.format_clock(float("inf")) == "720h 0m 0s"
+    assert progress.format_clock(float("inf")) == "720h 0m 0s"
     stream = io.StringIO()
-    printer = cli.ProgressPrinter(stream, verbose=2, tty=True)
+    printer = progress.ProgressPrinter(stream, verbose=2, tty=True)
     printer.reading(2_000_000)
     printer.reading(3_999_999)
     assert stream.getvalue() == "\rRead 2M words\rRead 3M words"
@@ -458,8 +459,8 @@ def test_progress_line_format_and_terminal_refresh():
     assert text.endswith("\rProgress: 100.0% words/sec/thread:    1000 lr:  0.000000 avg.loss:  2.000000 "
                          "ETA:   0h 0m 0s\n")
     quiet = io.StringIO()
-    cli.ProgressPrinter(quiet, verbose=2, tty=False).reading(2_000_000)  # a log gets the header only
-    cli.ProgressPrinter(quiet, verbose=1, tty=True).reading(2_000_000)
+    progress.ProgressPrinter(quiet, verbose=2, tty=False).reading(2_000_000)  # a log gets the header only
+    progress.ProgressPrinter(quiet, verbose=1, tty=True).reading(2_000_000)
     assert quiet.getvalue() == ""
 
 

@@ -1,12 +1,12 @@
-"""Composite vectors in bulk (gensim_ftx._compose) against a word-by-word float32 reference."""
+"""Composite vectors in bulk (gensim_ftx.text._compose) against a word-by-word float32 reference."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gensim_ftx._compose import WordBatch, mean_rows
-from gensim_ftx._subwords import SubwordHasher
-from gensim_ftx.vocab import KeyStore
+from gensim_ftx.text._compose import WordBatch, mean_rows
+from gensim_ftx.text._subwords import SubwordHasher
+from gensim_ftx.text.vocab import KeyStore
 
 VOCAB = ["the", "cat", "</s>", "naïve", "東京", "a", "sat", "on", "mat", "zebra"]
 

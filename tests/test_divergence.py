@@ -15,7 +15,7 @@ from gensim.test.utils import datapath
 
 import gensim_ftx
 from gensim_ftx import fasttext
-from gensim_ftx.trainer import EncounteredNaNError
+from gensim_ftx.train.trainer import EncounteredNaNError
 
 LEE = datapath("lee_background.cor")
 

@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from gensim_ftx import fasttext, load_facebook_model
-from gensim_ftx._corpus import ShardReader, WordTable
-from gensim_ftx._kernels import KernelModel, Worker
-from gensim_ftx._subwords import SubwordHasher
 from gensim_ftx.predict import Predictor
 from gensim_ftx.predict._scorer import MatrixRows
 from gensim_ftx.predict.scorer import Batch, _word_store
+from gensim_ftx.text._corpus import ShardReader, WordTable
+from gensim_ftx.text._subwords import SubwordHasher
+from gensim_ftx.train._kernels import KernelModel, Worker
 
 
 @pytest.fixture(scope="module")

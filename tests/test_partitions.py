@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from gensim_ftx import FastText, partitions
-from gensim_ftx._corpus import TokenCounter, count_words
 from gensim_ftx.partitions import (
     VocabularyCounts,
     cached_model,
@@ -27,6 +26,7 @@ from gensim_ftx.partitions import (
     sentence_vectors_partition,
     word_vectors_partition,
 )
+from gensim_ftx.text._corpus import TokenCounter, count_words
 
 CLASSIFIER = "sup_many_labels"
 

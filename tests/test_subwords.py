@@ -7,7 +7,7 @@ from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gensim_ftx._subwords import SubwordHasher, ft_hash, murmurhash3_x64_128, ngram_strings, pack_words
+from gensim_ftx.text._subwords import SubwordHasher, ft_hash, murmurhash3_x64_128, ngram_strings, pack_words
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)

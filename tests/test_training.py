@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gensim_ftx
-from gensim_ftx.tables import FASTTEXT, GENSIM, huffman_paths, keep_probabilities, negative_sampler
+from gensim_ftx.train.tables import FASTTEXT, GENSIM, huffman_paths, keep_probabilities, negative_sampler
 
 LEE = datapath("lee_background.cor")
 

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gensim_ftx
-from gensim_ftx._subwords import ft_hash
-from gensim_ftx.vocab import IndexToKey, KeyStore, KeyToIndex, compact_store, make_views, positions
+from gensim_ftx.text._subwords import ft_hash
+from gensim_ftx.text.vocab import IndexToKey, KeyStore, KeyToIndex, compact_store, make_views, positions
 
 
 def _entries(items: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -95,7 +95,7 @@ def _repair_gensim_module() -> None:
 
 if TARGET == "ftx":
     import gensim_ftx
-    from gensim_ftx import _subwords
+    from gensim_ftx.text import _subwords
 
     gensim_ftx.patch_gensim()
     PATCH_DEFECT = _patch_is_broken()
@@ -121,8 +121,8 @@ def _ftx_compute_ngrams_bytes(word, min_n, max_n):
 MODULE_SUBSTITUTIONS = {}
 if TARGET == "ftx":
     MODULE_SUBSTITUTIONS = {
-        "ft_hash_bytes": (_subwords.ft_hash, "gensim_ftx._subwords.ft_hash (fastText FNV-1a, signed bytes)"),
-        "compute_ngrams_bytes": (_ftx_compute_ngrams_bytes, "gensim_ftx._subwords.ngram_strings on utf-8"),
+        "ft_hash_bytes": (_subwords.ft_hash, "gensim_ftx.text._subwords.ft_hash (fastText FNV-1a, signed bytes)"),
+        "compute_ngrams_bytes": (_ftx_compute_ngrams_bytes, "gensim_ftx.text._subwords.ngram_strings on utf-8"),
     }
 
 # Names in the test module that must resolve to gensim_ftx (ftx) / must not (gensim).

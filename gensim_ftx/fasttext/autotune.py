@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cli import _isatty, format_clock
 from ..predict.scorer import Batch
-from ..quantize import TooFewRowsError
+from ..train.pq import TooFewRowsError
+from ..train.progress import format_clock, isatty
 from .model import _FastText, loss_name
+from .supervised_training import parse_loss, printed_supervised_model, supervised_model
 
 logger = logging.getLogger(__name__)
 
@@ -223,9 +224,7 @@ def _progress_line(started: float, duration: float, trials: int, best: float, le
 def _trial_score(trial: dict, input: str, size: int, validation: str, k: int, metric: Metric) -> float:
     """Train (and quantise, with a size) one trial's model and score it; the model is dropped on
     return, so a search holds one trial's model at a time, as fastText's does."""
-    from .training import _parse_loss, supervised_model
-
-    model = _FastText(model=supervised_model(trial), args={**trial, "loss": _parse_loss(trial["loss"])})
+    model = _FastText(model=supervised_model(trial), args={**trial, "loss": parse_loss(trial["loss"])})
     if size:
         model.quantize(input=input, cutoff=cutoff_for_size(model, size, False, True, trial["dsub"]),
                        retrain=False, qnorm=True, dsub=trial["dsub"], verbose=0)
@@ -235,8 +234,6 @@ def _trial_score(trial: dict, input: str, size: int, validation: str, k: int, me
 def autotune(args: dict, manual: set) -> _FastText:
     """Search arguments for ``args['input']`` against ``args['autotuneValidationFile']``; return
     the model trained with the best ones (quantised when ``autotuneModelSize`` is set)."""
-    from .training import printed_supervised_model
-
     validation = args["autotuneValidationFile"]
     try:
         with open(validation, "rb"):
@@ -256,7 +253,7 @@ def autotune(args: dict, manual: set) -> _FastText:
     base = {**args, "verbose": 0, "dsub": 2}
     strategy = Strategy(base, manual, int(args["seed"]))
     best_args, best_score, trials = None, -1.0, 0
-    tty = _isatty(sys.stderr)
+    tty = isatty(sys.stderr)
     too_big = unquantizable = None  # messages only: an exception's traceback would keep its trial's model
     started = time.perf_counter()
     while trials == 0 or time.perf_counter() - started < duration:

@@ -26,7 +26,7 @@ from ..io.loading import read_file, set_input_rows
 from ..io.quant import QuantizedMatrix
 from ..io.source import is_plain_local
 from ..predict import Predictor
-from ..query import Neighbours, analogy_query, sentence_vectors
+from ..predict.query import Neighbours, analogy_query, sentence_vectors
 
 EOS = "</s>"
 BOW = "<"
@@ -243,14 +243,14 @@ class _FastText:
                 wv, input_codes = self._wv, f.input if self._quantized_input else None
                 output = f.output if isinstance(f.output, QuantizedMatrix) else f.dense_output()
             else:
-                from ..facebook import _model_output
+                from ..model import output_matrix
 
                 model = self._model
                 quantized = getattr(model, "_quantized", None) or {}
                 wv, input_codes = model.wv, quantized.get("input")
                 output = quantized.get("output")
                 if output is None:
-                    output = _model_output(model)
+                    output = output_matrix(model)
             labels = self._label_list if self._supervised else []
             self._predictor = Predictor.from_parts(wv, labels, self._label_counts if labels else [], self._args,
                                                    LOSSES[self._args.loss], input_codes, output)
@@ -335,7 +335,7 @@ class _FastText:
 
     def get_subword_id(self, subword: str) -> int:
         """The input-matrix row the string ``subword`` hashes to (no pruning applied)."""
-        from .._subwords import ft_hash
+        from ..text._subwords import ft_hash
 
         if not int(self._args.bucket):
             raise ValueError("the model has no n-gram buckets (bucket 0): no subword has a row")
@@ -376,9 +376,9 @@ class _FastText:
             raise ValueError("Can't get quantized Matrix")
         if self._file is not None:
             return np.array(self._file.dense_output(), dtype=np.float32)
-        from ..facebook import _model_output
+        from ..model import output_matrix
 
-        return np.array(_model_output(self._model), dtype=np.float32)
+        return np.array(output_matrix(self._model), dtype=np.float32)
 
     def get_words(self, include_freq: bool = False, on_unicode_error: str = "strict"):
         """The dictionary's words (no labels), with their counts as an array if ``include_freq``."""
@@ -499,7 +499,7 @@ class _FastText:
     def get_meter(self, path: str, k: int = -1):
         """A meter of the predictions on a labelled file: ``score_vs_true``, ``precision_recall_curve``,
         ``precision_at_recall``, ``recall_at_precision`` (per label or over all)."""
-        from .meter import _Meter
+        from ..predict.meter import _Meter
 
         return _Meter.from_file(self, path, _check_k(k))
 
@@ -512,8 +512,8 @@ class _FastText:
         largest norm (0: all), retrain on ``input`` if ``retrain``, and product-quantise the input
         matrix (``dsub`` columns a code, norms apart if ``qnorm``) and the output if ``qout``.
         ``save_model('model.ftz')`` then writes fastText's compressed file."""
-        from ..cli import ProgressPrinter
         from ..quantize import quantize_model
+        from ..train.progress import ProgressPrinter
 
         if retrain and not input:
             raise ValueError("Need input file path if retraining")
@@ -553,7 +553,8 @@ class _FastText:
 
     def set_matrices(self, input_matrix: np.ndarray, output_matrix: np.ndarray) -> None:
         """Replace the input and output matrices (the model is no longer quantised)."""
-        from ..facebook import _model_output, _set_output
+        from ..model import output_matrix as model_output
+        from ..model import set_output_matrix
 
         model = self.gensim_model
         input_matrix = np.array(input_matrix, dtype=np.float32)
@@ -567,7 +568,7 @@ class _FastText:
         if input_matrix.shape[0] != nwords + ngram_rows:
             raise ValueError(f"input matrix has {input_matrix.shape[0]} rows; the model's {nwords} words and "
                              f"{ngram_rows} n-gram buckets need {nwords + ngram_rows}")
-        output_rows = len(_model_output(model))
+        output_rows = len(model_output(model))
         if output_matrix.shape[0] != output_rows:
             raise ValueError(f"output matrix has {output_matrix.shape[0]} rows; the model has {output_rows} "
                              f"({'labels' if self._supervised else 'words'})")
@@ -579,7 +580,7 @@ class _FastText:
         if hasattr(self, "dim"):
             self.dim = dim
         model.wv.adjust_vectors()
-        _set_output(model, output_matrix)
+        set_output_matrix(model, output_matrix)
         model._quantized = None
         self._file = None
         self._predictor = self._neighbours = None

@@ -7,7 +7,9 @@ import sys
 from itertools import chain
 
 from ..args import AUTOTUNE_DEFAULTS, check_fasttext_args
-from .model import _FastText, loss_name
+from .autotune import autotune
+from .model import _FastText
+from .supervised_training import parse_loss, printed_supervised_model, supervised_model
 
 PARAM_ALIASES = {"min_count": "minCount", "word_ngrams": "wordNgrams", "lr_update_rate": "lrUpdateRate",
                  "label_prefix": "label", "pretrained_vectors": "pretrainedVectors"}
@@ -68,27 +70,6 @@ def _read(kargs: tuple, kwargs: dict, names: tuple, defaults: dict) -> tuple[dic
     return check_fasttext_args(args), manual
 
 
-def _parse_loss(name: str) -> loss_name:
-    try:
-        return loss_name[name]
-    except KeyError:
-        raise ValueError("Unrecognized loss name") from None
-
-
-def supervised_model(args: dict, progress=None, on_vocabulary=None, on_reading=None):
-    """Train the gensim_ftx classifier of fastText-named ``args`` (no autotune)."""
-    from ..supervised import train_supervised_model
-
-    return train_supervised_model(
-        args["input"], lr=float(args["lr"]), dim=int(args["dim"]), ws=int(args["ws"]), epoch=int(args["epoch"]),
-        min_count=int(args["minCount"]), min_count_label=int(args["minCountLabel"]), minn=int(args["minn"]),
-        maxn=int(args["maxn"]), neg=int(args["neg"]), word_ngrams=int(args["wordNgrams"]), loss=args["loss"],
-        bucket=int(args["bucket"]), thread=int(args["thread"]), lr_update_rate=int(args["lrUpdateRate"]),
-        t=float(args["t"]), label=args["label"], seed=int(args["seed"]),
-        pretrained_vectors=args["pretrainedVectors"], progress=progress, on_vocabulary=on_vocabulary,
-        on_reading=on_reading)
-
-
 def train_supervised(*kargs, **kwargs) -> _FastText:
     """Train a classifier on a text file, as ``fasttext.train_supervised``.
 
@@ -108,12 +89,10 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
         :class:`gensim_ftx.FastText` behind it.
     """
     args, manual = _read(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
-    loss = _parse_loss(args["loss"])
+    loss = parse_loss(args["loss"])
     if isinstance(args["autotuneModelSize"], int):
         args["autotuneModelSize"] = str(args["autotuneModelSize"])
     if args["autotuneValidationFile"]:
-        from .autotune import autotune
-
         return autotune(args, manual)
     if args["wordNgrams"] <= 1 and args["maxn"] == 0:
         args["bucket"] = 0
@@ -124,18 +103,6 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
             interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
         raise
     return _FastText(model=model, args={**args, "loss": loss})
-
-
-def printed_supervised_model(args: dict):
-    """:func:`supervised_model` with fastText's output on stderr at ``args['verbose']``: the
-    dictionary header, the progress line and the final line (also autotune's final training)."""
-    from ..cli import ProgressPrinter
-
-    verbose = int(args["verbose"])
-    printer = ProgressPrinter(sys.stderr, verbose)
-    model = supervised_model(args, printer if verbose >= 1 else None, printer.summary, printer.reading)
-    printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
-    return model
 
 
 def train_unsupervised(*kargs, **kwargs) -> _FastText:
@@ -149,13 +116,13 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     fastText's progress line on stderr. ``model='supervised'`` trains a classifier with these
     (unsupervised) defaults, as fastText does.
     """
-    from ..cli import ProgressPrinter
-    from ..fasttext_api import train_unsupervised as train
+    from ..train.progress import ProgressPrinter
+    from ..unsupervised import train_unsupervised as train
 
     args, _ = _read(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
     if args["model"] not in ("skipgram", "cbow", "supervised"):
         raise ValueError("Unrecognized model name")
-    loss = _parse_loss(args["loss"])
+    loss = parse_loss(args["loss"])
     if args["wordNgrams"] <= 1 and args["maxn"] == 0:
         args["bucket"] = 0
     verbose = int(args["verbose"])

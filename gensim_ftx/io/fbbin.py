@@ -18,8 +18,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from .._vocab import KeyStore
-from ..vocab import IndexToKey, is_utf8
+from ..text._vocab import KeyStore
+from ..text.vocab import IndexToKey, is_utf8
 from . import _dictionary
 from .quant import QuantizedMatrix
 from .source import ByteSource

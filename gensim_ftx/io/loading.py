@@ -17,8 +17,8 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..vocab import make_views
-from ..wordtable import REAL, SubwordVectors
+from ..text.vectors import REAL, SubwordVectors
+from ..text.vocab import make_views
 from .errors import FacebookFormatError
 from .fbbin import FacebookArgs, FacebookModelFile, read_model
 from .quant import QuantizedMatrix

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._subwords import SubwordHasher
-from .._vocab import KeyStore
-from ..huffman import children
 from ..io.quant import QuantizedMatrix
-from ..vocab import compact_store
-from ._scorer import MatrixRows, Scorer, pack_lines, pack_texts, split_lines
+from ..text._lines import split_lines
+from ..text._subwords import SubwordHasher
+from ..text._vocab import KeyStore
+from ..text.vocab import compact_store
+from ..train.huffman import children
+from ._scorer import MatrixRows, Scorer, pack_lines, pack_texts
 
 EOS = "</s>"
 LABEL_PREFIX = "__label__"

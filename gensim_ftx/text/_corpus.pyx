@@ -32,7 +32,7 @@ from posix.unistd cimport SEEK_SET, lseek, pread
 from posix.unistd cimport close as c_close
 from posix.unistd cimport read as c_read
 
-from gensim_ftx._vocab cimport KeyStore
+from gensim_ftx.text._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -201,7 +201,7 @@ cdef class WordTable:
 
     Notes
     -----
-    The words live in a :class:`~gensim_ftx._vocab.KeyStore` (fastText's FNV-1a, words back to
+    The words live in a :class:`~gensim_ftx.text._vocab.KeyStore` (fastText's FNV-1a, words back to
     back in one buffer). :meth:`lookup` needs no GIL, so one table can serve any number of
     reader threads.
     """

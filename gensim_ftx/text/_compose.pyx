@@ -17,8 +17,14 @@ from posix.mman cimport MADV_NOHUGEPAGE, madvise
 
 from cython.operator cimport dereference as deref
 
-from ._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, word_subwords
-from ._vocab cimport KeyIndex, KeyStore, index_find, index_prefetch
+from ._subwords cimport SubwordHasher
+from ._subwords cimport SubwordSpec
+from ._subwords cimport fnv1a_hash
+from ._subwords cimport word_subwords
+from ._vocab cimport KeyIndex
+from ._vocab cimport KeyStore
+from ._vocab cimport index_find
+from ._vocab cimport index_prefetch
 
 cnp.import_array()
 

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .keyedvectors import FastTextKeyedVectors
-    from .model import FastText
+    from ..text.vectors import SubwordLookups
 
 EOS = b"</s>"
 LABEL_PREFIX = b"__label__"  # fastText's default; the prefix is not stored in .bin files
@@ -27,7 +26,7 @@ class Vocabulary:
     (their bytes are kept); a word that is not in the model is hashed from its own bytes.
     """
 
-    def __init__(self, wv: FastTextKeyedVectors, labels: Sequence[str] = (), raw_labels: dict | None = None):
+    def __init__(self, wv: SubwordLookups, labels: Sequence[str] = (), raw_labels: dict | None = None):
         self.wv = wv
         self.nwords = len(wv.index_to_key)
         self.labels = {label: i for i, label in enumerate(labels)}
@@ -36,7 +35,8 @@ class Vocabulary:
             self.raw[labels[index]] = raw
 
     @classmethod
-    def from_model(cls, model: FastText) -> Vocabulary:
+    def from_model(cls, model) -> Vocabulary:
+        """The vocabulary of a gensim_ftx (or gensim) ``FastText`` model."""
         return cls(model.wv, model.labels or (), getattr(model, "raw_labels", None))
 
     def key(self, token: bytes) -> str | bytes:
@@ -100,7 +100,7 @@ class Vocabulary:
         return spelt, ids.tolist()
 
 
-def input_rows(wv: FastTextKeyedVectors, ids: Iterable[int]) -> np.ndarray:
+def input_rows(wv: SubwordLookups, ids: Iterable[int]) -> np.ndarray:
     """Rows of fastText's input matrix (words, then n-gram buckets)."""
     ids = np.asarray(list(ids), dtype=np.int64)
     nwords = len(wv.index_to_key)
@@ -139,7 +139,7 @@ class Neighbours:
     MARGIN = 1e-4  # well above float32 summation-order differences for cosines
     EXACT_LIMIT = 100_000  # beyond this many near-tied candidates keep the BLAS scores
 
-    def __init__(self, wv: FastTextKeyedVectors):
+    def __init__(self, wv: SubwordLookups):
         self.wv = wv
         self._unit: np.ndarray | None = None
 

@@ -22,7 +22,7 @@ class _Meter:
 
     @classmethod
     def from_file(cls, model, path: str, k: int = -1) -> _Meter:
-        from ..predict.scorer import Batch
+        from .scorer import Batch
 
         predictor = model.predictor
         nlabels = len(predictor.labels)

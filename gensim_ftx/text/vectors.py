@@ -110,7 +110,7 @@ class SubwordLookups:
 
     @property
     def hasher(self) -> SubwordHasher:
-        """The :class:`~gensim_ftx._subwords.SubwordHasher` for this vocabulary's settings."""
+        """The :class:`~gensim_ftx.text._subwords.SubwordHasher` for this vocabulary's settings."""
         nwords = len(self.index_to_key)
         if self._hasher is None or self._hasher.nwords != nwords:
             self._hasher = self._make_hasher(nwords)

@@ -2,7 +2,7 @@
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libcpp.vector cimport vector
 
-from gensim_ftx._vocab cimport KeyStore
+from gensim_ftx.text._vocab cimport KeyStore
 
 
 cdef struct TokenStream:

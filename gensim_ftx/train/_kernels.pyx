@@ -14,9 +14,9 @@ scatters the summed gradient once per centre word: the same mathematics, far few
 """
 import numpy as np
 
-from ._checks import check_offsets
-from .args import MAX_NEGATIVES
-from .vocab import compact_store
+from .._checks import check_offsets
+from ..args import MAX_NEGATIVES
+from ..text.vocab import compact_store
 
 cimport numpy as cnp
 from libc.math cimport INFINITY, NAN, exp, log
@@ -26,8 +26,8 @@ from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
-from ._corpus cimport ShardReader
-from ._vocab cimport KeyStore
+from ..text._corpus cimport ShardReader
+from ..text._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -851,7 +851,7 @@ cdef class Worker:
                     const int64_t[::1] label_indptr, const int32_t[::1] labels, const int32_t[::1] tokens,
                     Py_ssize_t start, long long[::1] counter, long long budget, double alpha, double min_alpha,
                     long long[::1] stop, double[::1] board=None):
-        """Supervised training over encoded lines (see :meth:`gensim_ftx._lines.LineReader.encode`),
+        """Supervised training over encoded lines (see :meth:`gensim_ftx.text._lines.LineReader.encode`),
         GIL released: from line ``start`` on, wrapping at the end, as fastText's threads stream the
         file from their offsets, until the shared token ``counter`` reaches ``budget``. The learning
         rate falls from ``alpha`` to ``min_alpha`` with the counter. Returns ``(lines, tokens)``.
@@ -907,7 +907,7 @@ cdef class Worker:
 def encode_sentences(list sentences, key_to_index, int eos_id=-1, Py_ssize_t max_line=10000):
     """Turn token lists into word ids for :meth:`Worker.train_batch`.
 
-    ``key_to_index`` is a ``dict``, a compact :class:`~gensim_ftx.vocab.KeyToIndex` (looked up
+    ``key_to_index`` is a ``dict``, a compact :class:`~gensim_ftx.text.vocab.KeyToIndex` (looked up
     in C) or any mapping. Unknown tokens are dropped; ``eos_id`` >= 0 is appended to every
     sentence; sentences longer than ``max_line`` ids are split. Returns ``(ids, bounds,
     raw_words)`` where ``raw_words`` counts every token given (plus the end-of-sentence tokens).

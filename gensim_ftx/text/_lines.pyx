@@ -11,12 +11,16 @@ import numpy as np
 from gensim_ftx._checks import check_offsets, check_spans
 
 cimport numpy as cnp
-from libc.stdint cimport int32_t, int64_t, uint64_t
+from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
-from gensim_ftx._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
-from gensim_ftx._vocab cimport KeyStore
+from gensim_ftx.text._subwords cimport SubwordHasher
+from gensim_ftx.text._subwords cimport SubwordSpec
+from gensim_ftx.text._subwords cimport fnv1a_hash
+from gensim_ftx.text._subwords cimport pruned_row
+from gensim_ftx.text._subwords cimport word_subwords
+from gensim_ftx.text._vocab cimport KeyStore
 
 cnp.import_array()
 
@@ -188,3 +192,31 @@ cdef object _array(const void* data, size_t count, object dtype):
     if count:
         memcpy(cnp.PyArray_DATA(out), data, count * out.itemsize)
     return out
+
+
+def split_lines(bytes data) -> tuple:
+    """``(starts, ends, ended)`` of the lines of a buffer (a last line without newline included,
+    marked not ended), as fastText's reader meets them."""
+    cdef const unsigned char* p = data
+    cdef Py_ssize_t n = len(data), i, start = 0
+    cdef vector[int64_t] s, e
+    cdef vector[uint8_t] f
+    for i in range(n):
+        if p[i] == b'\n':
+            s.push_back(start)
+            e.push_back(i)
+            f.push_back(1)
+            start = i + 1
+    if start < n:
+        s.push_back(start)
+        e.push_back(n)
+        f.push_back(0)
+    count = s.size()
+    starts = np.empty(count, dtype=np.int64)
+    ends = np.empty(count, dtype=np.int64)
+    ended = np.empty(count, dtype=np.uint8)
+    for i in range(<Py_ssize_t>count):
+        starts[i] = s[i]
+        ends[i] = e[i]
+        ended[i] = f[i]
+    return starts, ends, ended

@@ -1,5 +1,5 @@
 # cython: language_level=3
-"""k-means for product quantisation, without the GIL (see :mod:`gensim_ftx.io.pq`).
+"""k-means for product quantisation, without the GIL (see :mod:`gensim_ftx.train.pq`).
 
 Sub-vectors are a few floats wide (``dsub``, 2 by default; autotune tries up to 16, and any width
 works): for each point the squared distances to all 256 centroids are computed at once from a

@@ -1,31 +1,28 @@
 """Supervised training (text classification) on the shared kernels, as fastText's ``-supervised``.
 
 The file is counted once with fastText's tokenisation, every line is read once into its input
-rows (words, character n-grams, word n-grams, ``</s>``) and labels (:class:`~gensim_ftx._lines.LineReader`),
+rows (words, character n-grams, word n-grams, ``</s>``) and labels (:class:`~gensim_ftx.text._lines.LineReader`),
 and the threads then stream over the encoded lines as fastText's threads stream over the file:
 each from its own offset, wrapping, until ``epoch x ntokens`` tokens are consumed, with the
 learning rate falling linearly to zero on a counter they share. Each line is one example of
-:func:`~gensim_ftx._kernels.supervised_line`: CBOW whose context is the whole line and whose
+:func:`~gensim_ftx.train._kernels.supervised_line`: CBOW whose context is the whole line and whose
 target is a label, through the same loss interface as skip-gram and CBOW (softmax, ns, hs, ova).
 """
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._corpus import count_words
+from .._memory import lazy_zeros
+from ..text._corpus import count_words
+from ..text._lines import LineReader, split_lines
+from ..text._vocab import fasttext_order
+from ..text.vocab import store_from_bytes
 from ._kernels import KernelModel, Worker
-from ._lines import LineReader
-from ._memory import lazy_zeros
-from ._vocab import KeyStore, fasttext_order
-from .io.fbbin import FacebookArgs, FacebookModelFile
-from .predict._scorer import split_lines
 from .tables import FASTTEXT, huffman_paths, negative_sampler
 from .trainer import Progress, TrainingRun, report, run_watched
 
@@ -73,13 +70,6 @@ def build_dictionary(path: str, min_count: int, min_count_label: int, label: str
         raise ValueError(f"{path}: no labels: a classifier needs lines with tokens starting with {label!r} "
                          f"(seen at least minCountLabel={min_count_label} times)")
     return words, word_counts, labels, label_counts, int(ntokens)
-
-
-def _store(keys: list[bytes]) -> tuple[KeyStore, dict]:
-    """A KeyStore of ``keys`` and ``{position: bytes}`` of those that are not UTF-8."""
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-    ends = np.cumsum(lengths)
-    return KeyStore.from_utf8_entries(np.frombuffer(b"".join(keys), dtype=np.uint8), ends - lengths, ends)
 
 
 def fasttext_init(rows: int, dim: int, threads: int, seed: int) -> np.ndarray:
@@ -167,90 +157,24 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
         progress(Progress(1.0, final.words_per_sec_thread, 0.0, final.loss, 0.0, 0))
 
 
-def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: int = 5, epoch: int = 5,
-                           min_count: int = 1, min_count_label: int = 0, minn: int = 0, maxn: int = 0, neg: int = 5,
-                           word_ngrams: int = 1, loss: str = "softmax", bucket: int = 2000000, thread: int = 1,
-                           lr_update_rate: int = 100, t: float = 1e-4, label: str = "__label__", seed: int = 0,
-                           pretrained_vectors: str = "", progress: Callable[[Progress], None] | None = None,
-                           on_vocabulary: Callable[[int, int, int], None] | None = None,
-                           on_reading: Callable[[int], None] | None = None):
-    """Train a fastText classifier on ``input`` and return it as a :class:`gensim_ftx.FastText`.
-
-    Arguments have fastText's meanings (snake_case here); see
-    :func:`gensim_ftx.fasttext.train_supervised`. The returned model keeps its labels in
-    ``model.labels`` / ``model.label_counts``, is saved by :func:`gensim_ftx.save_facebook_model` in
-    fastText's format, and raises ``KeyboardInterrupt`` with the partly trained, usable model as the
-    exception's ``model`` attribute on Ctrl-C. ``on_vocabulary(ntokens, nwords, nlabels)`` is
-    called once the dictionary is built, before training (fastText prints its header then), and
-    ``on_reading(ntokens)`` every million tokens while the file is read.
-    """
-    from .facebook import _vocabulary, model_from_file
-    from .io.loading import set_input_rows
-
-    if loss not in LOSS_CODES:
-        raise ValueError(f"loss must be one of {sorted(LOSS_CODES)}, got {loss!r}")
-    if not os.path.isfile(input):
-        raise ValueError(f"{input} cannot be opened for training!")
-    if dim < 1 or epoch < 0 or thread < 1:
-        raise ValueError(f"dim and thread must be >= 1 and epoch >= 0 (dim={dim}, epoch={epoch}, thread={thread})")
-    if word_ngrams <= 1 and maxn == 0:
-        bucket = 0
-    started = time.perf_counter()
-    words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label,
-                                                                                 on_reading)
-    if pretrained_vectors:
-        words, word_counts, pretrained = _pretrained(pretrained_vectors, dim, words, word_counts)
-    if on_vocabulary is not None:
-        on_vocabulary(ntokens, len(words), len(labels))
-    args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=min_count, neg=neg, word_ngrams=word_ngrams,
-                        loss=LOSS_CODES[loss], model=3, bucket=bucket, minn=minn, maxn=maxn,
-                        lr_update_rate=lr_update_rate, t=t)
-    entries = words + labels
-    counts = np.concatenate([word_counts, label_counts])
-    store, raw_words = _store(entries)
-    fields = {"nwords": len(words), "store": store, "counts": counts, "raw_words": raw_words, "pruneidx": None}
-    wv = _vocabulary(12, args, fields, "utf-8")
-    matrix = fasttext_init(len(words) + bucket, dim, thread, seed)
-    if pretrained_vectors:
-        matrix[:len(words)][pretrained[0]] = pretrained[1]
-    output = np.zeros((len(labels), dim), dtype=np.float32)
-    label_keys = [x.decode("utf-8", errors="backslashreplace") for x in labels]
-    mf = FacebookModelFile(version=12, args=args, words=[str(k) for k in wv.index_to_key] + label_keys,
-                           counts=counts, types=np.r_[np.zeros(len(words)), np.ones(len(labels))].astype(np.int8),
-                           nwords=len(words), ntokens=ntokens, pruneidx=None, input=matrix, output=output,
-                           raw_words=raw_words)
-    set_input_rows(wv, mf)
-    model = model_from_file(mf, wv, input)
-    model.label_prefix = label
-    model.min_count_label = min_count_label
-    model.alpha = lr
-    try:
-        train_epochs(model, input, epoch=epoch, lr=lr, thread=thread, seed=seed, progress=progress)
-    except KeyboardInterrupt as interrupt:
-        interrupt.model = model
-        raise
-    logger.info("trained on %s in %.1fs", input, time.perf_counter() - started)
-    return model
-
-
-def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed: int = 0,
-                 progress: Callable[[Progress], None] | None = None) -> int:
+def train_epochs(model, input: str, *, output: np.ndarray, epoch: int, lr: float, thread: int,
+                 seed: int = 0, progress: Callable[[Progress], None] | None = None) -> int:
     """Train a classifier (a supervised :class:`gensim_ftx.FastText`) on ``input`` in place:
     ``epoch x ntokens`` tokens over ``thread`` threads, the learning rate falling from ``lr`` to 0
-    (also how ``quantize(retrain=True)`` retrains a pruned model). Returns the tokens trained on."""
+    (also how ``quantize(retrain=True)`` retrains a pruned model). ``output`` is the model's output
+    matrix (trained in place). Returns the tokens trained on."""
     wv = model.wv
     args = model.fb_args
     labels = [label.encode("utf-8") for label in model.labels]
     raw = wv.raw_keys or {}
     words = [raw.get(k) or k.encode("utf-8") for k in wv.index_to_key]
     prefix = getattr(model, "label_prefix", "__label__").encode("utf-8")
-    reader = LineReader(_store(words)[0], _store(labels)[0], wv.hasher, args.word_ngrams, args.bucket, prefix,
-                        wv.subword_indptr, wv.subword_ids)
+    reader = LineReader(store_from_bytes(words)[0], store_from_bytes(labels)[0], wv.hasher, args.word_ngrams,
+                        args.bucket, prefix, wv.subword_indptr, wv.subword_ids)
     data = encode(input, reader)
     ntokens = int(data.line_tokens.sum())
     loss = model.loss
     label_counts = np.asarray(model.label_counts, dtype=np.int64)
-    output = _output(model)
     kernel = KernelModel(
         wv.vectors_vocab, wv.vectors_ngrams, output, wv.subword_indptr, wv.subword_ids, loss=loss, neg=args.neg,
         neg_alias=negative_sampler(label_counts, 0.5, FASTTEXT.negative_table) if loss == "ns" else None,
@@ -263,36 +187,8 @@ def train_epochs(model, input: str, *, epoch: int, lr: float, thread: int, seed:
     return ntokens * max(epoch, 0)
 
 
-def _output(model) -> np.ndarray:
-    from .facebook import _model_output
-
-    return _model_output(model)
-
-
 def _paths(loss: str, label_counts: np.ndarray) -> dict:
     if loss != "hs":
         return {}
     indptr, nodes, codes = huffman_paths(label_counts)
     return {"path_indptr": indptr, "path_nodes": nodes, "path_codes": codes}
-
-
-def _pretrained(path: str, dim: int, words: list[bytes], counts: np.ndarray):
-    """fastText's ``-pretrainedVectors``: every word of the ``.vec`` joins the dictionary (one count
-    more) and starts from its vector."""
-    from gensim.models.keyedvectors import KeyedVectors
-
-    vectors = KeyedVectors.load_word2vec_format(path, binary=False, unicode_errors="backslashreplace")
-    if vectors.vector_size != dim:
-        raise ValueError(f"{path}: pretrained vectors have dimension {vectors.vector_size}, but dim is {dim}")
-    if not np.isfinite(vectors.vectors).all():
-        raise ValueError(f"{path}: pretrained vectors contain NaN or infinity")
-    table = {w: int(c) for w, c in zip(words, counts.tolist())}
-    for key in vectors.index_to_key:
-        raw = key.encode("utf-8")
-        table[raw] = table.get(raw, 0) + 1
-    keys = list(table)
-    counts = np.fromiter(table.values(), dtype=np.int64, count=len(keys))
-    order = [keys[i] for i in fasttext_order(np.zeros(len(keys), dtype=np.int8), counts).tolist()]
-    index = {w: i for i, w in enumerate(order)}
-    rows = np.array([index[k.encode("utf-8")] for k in vectors.index_to_key], dtype=np.int64)
-    return order, np.array([table[w] for w in order], dtype=np.int64), (rows, vectors.vectors)

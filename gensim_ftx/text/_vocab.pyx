@@ -4,7 +4,7 @@
 :class:`KeyStore` keeps every key's UTF-8 bytes in one arena, with an offset per key and an
 open-addressing hash index (load factor at most 1/2) whose 64-bit slots hold the key's hash
 next to its position, so that a probe reads a key's bytes only when the hashes agree. Keys
-are decoded to ``str`` only when asked for. :mod:`gensim_ftx.vocab` wraps a store in the ``dict``/``list``
+are decoded to ``str`` only when asked for. :mod:`gensim_ftx.text.vocab` wraps a store in the ``dict``/``list``
 interfaces gensim expects of ``key_to_index`` and ``index_to_key``.
 """
 import numpy as np

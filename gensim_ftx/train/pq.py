@@ -11,13 +11,17 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..io.quant import KSUB, ProductQuantizer, QuantizedMatrix
 from ._pq import assign, kmeans
-from .quant import KSUB, ProductQuantizer, QuantizedMatrix
 
 NITER = 25
 MAX_POINTS = 256 * KSUB
 EPS = 1e-7
 _NORM_BLOCK = 1 << 12  # rows whose norms are summed at once (float64 temporaries of a few MB)
+
+
+class TooFewRowsError(ValueError):
+    """The product quantiser cannot be trained: fewer than its 256 centroids' worth of rows."""
 
 
 def train_quantizer(x: np.ndarray, dsub: int, seed: int = 1234,

@@ -50,7 +50,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     pretrainedVectors : str
         A ``.vec`` file: its words join the dictionary and their rows start from its vectors.
     progress : callable, keyword-only
-        Receives a :class:`gensim_ftx.trainer.Progress` about ten times a second (the CLI's
+        Receives a :class:`gensim_ftx.train.trainer.Progress` about ten times a second (the CLI's
         progress line is one).
     on_vocabulary : callable, keyword-only
         Called as ``on_vocabulary(ntokens, nwords, nlabels)`` once the dictionary is built, before
