@@ -35,6 +35,7 @@ setup(
             extension("gensim_ftx.io._dictionary"),
             extension("gensim_ftx.train._pq"),
             extension("gensim_ftx.text._corpus"),
+            extension("gensim_ftx.text._counts"),
             extension("gensim_ftx.text._lines"),
             extension("gensim_ftx.train._kernels"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds

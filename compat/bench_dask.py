@@ -148,7 +148,7 @@ def main() -> None:
 
     from gensim_ftx import dask as ftx_dask
     from gensim_ftx.partitions import preload
-    from gensim_ftx.text._corpus import count_words
+    from gensim_ftx.text._counts import count_words
 
     lines = make_lines(args.lines)
     big = make_big_model()

@@ -1316,15 +1316,15 @@ NAMESPACE = {
                                                  "save_facebook_model")},
     "cli_main": ("gensim_ftx.cli", "main"),
     "Predictor": ("gensim_ftx.predict", "Predictor"), "Batch": ("gensim_ftx.predict.scorer", "Batch"),
-    **{name: ("gensim_ftx.predict._scorer", name) for name in ("MatrixRows", "Scorer", "pack_lines", "pack_texts")},
-    "split_lines": ("gensim_ftx.text._lines", "split_lines"),
+    **{name: ("gensim_ftx.predict._scorer", name) for name in ("MatrixRows", "Scorer")},
+    **{name: ("gensim_ftx.text._lines", name) for name in ("pack_lines", "pack_texts", "split_lines")},
     **{name: ("gensim_ftx.train._kernels", name)
        for name in ("KernelModel", "Worker", "alias_table", "duplicate_factors", "encode_sentences")},
     **{name: ("gensim_ftx.text._subwords", name)
        for name in ("SubwordHasher", "ft_hash", "murmurhash3_x64_128", "ngram_strings", "pack_words")},
     **{name: ("gensim_ftx.text._vocab", name) for name in ("KeyStore", "_rebuild")},
-    **{name: ("gensim_ftx.text._corpus", name)
-       for name in ("ShardReader", "TokenCounter", "WordTable", "_restore_counter", "count_words")},
+    **{name: ("gensim_ftx.text._corpus", name) for name in ("ShardReader", "WordTable")},
+    **{name: ("gensim_ftx.text._counts", name) for name in ("TokenCounter", "_restore_counter", "count_words")},
     **{name: ("gensim_ftx.text._compose", name) for name in ("WordBatch", "empty_rows", "mean_rows")},
     **{name: ("gensim_ftx.io._dictionary", name) for name in ("decode_words", "scan_entries")},
     "pq_assign": ("gensim_ftx.train._pq", "assign"), "kmeans": ("gensim_ftx.train._pq", "kmeans"),

@@ -193,7 +193,7 @@ def count_vocabulary(source, *, eos: bool = True, blocksize: int = 64 << 20, spl
     split_every : int, keyword-only
         Counters merged by one task of the tree.
     max_token_bytes : int, keyword-only
-        Longer tokens keep only their first bytes (see :func:`gensim_ftx.text._corpus.count_words`).
+        Longer tokens keep only their first bytes (see :func:`gensim_ftx.text._counts.count_words`).
 
     Returns
     -------

@@ -13,7 +13,7 @@ from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
 from .args import check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
-from .text._corpus import count_words
+from .text._counts import count_words
 from .text._vocab import fasttext_order
 from .train import trainer
 from .train._kernels import encode_sentences

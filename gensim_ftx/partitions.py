@@ -37,9 +37,10 @@ import numpy as np
 
 from .io.fbbin import FacebookArgs, read_header
 from .io.source import COMPRESSED_SUFFIXES, ByteSource
-from .predict._scorer import pack_lines, pack_texts
 from .predict.scorer import Batch
-from .text._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS, TokenCounter
+from .text._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS
+from .text._counts import TokenCounter
+from .text._lines import pack_lines, pack_texts
 
 CACHE_ENV = "GENSIM_FTX_CACHE"
 _SEPARATORS = [bytes([c]) for c in SEPARATORS]
@@ -438,7 +439,7 @@ def count_file_block(path: str | os.PathLike, start: int = 0, end: int = -1, *, 
 
     A token that crosses ``start`` belongs to the block before, one that crosses ``end`` to this
     one, so counting the blocks of :func:`file_blocks` and merging them in order gives exactly
-    what :func:`gensim_ftx.text._corpus.count_words` gives for the whole file.
+    what :func:`gensim_ftx.text._counts.count_words` gives for the whole file.
     """
     path = os.fspath(path)
     counter = TokenCounter(eos=eos, max_token_bytes=max_token_bytes)

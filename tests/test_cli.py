@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 from gensim_ftx import cli
+from gensim_ftx.cli import stdin as cli_stdin
 
 fasttext = pytest.importorskip("fasttext")
 
@@ -465,11 +466,11 @@ def test_progress_line_format_and_terminal_refresh():
 
 
 def test_stdin_tokens_survive_chunk_boundaries(monkeypatch):
-    monkeypatch.setattr(cli, "_READ_CHUNK", 3)
+    monkeypatch.setattr(cli_stdin, "_READ_CHUNK", 3)
     data = b"alpha beta\n\tgamma  d\xc3\xa9j\xc3\xa0\nlast"
-    tokens = [t for batch in cli.token_batches(io.BufferedReader(io.BytesIO(data), 4)) for t in batch]
+    tokens = [t for batch in cli_stdin.token_batches(io.BufferedReader(io.BytesIO(data), 4)) for t in batch]
     assert tokens == data.split()
-    lines = [x for batch in cli.line_batches(io.BufferedReader(io.BytesIO(data), 4)) for x in batch]
+    lines = [x for batch in cli_stdin.line_batches(io.BufferedReader(io.BytesIO(data), 4)) for x in batch]
     assert lines == [(b"alpha beta", True), (b"\tgamma  d\xc3\xa9j\xc3\xa0", True), (b"last", False)]
 
 

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 # Imported through the package: ruff's isort cannot see compiled submodules as first-party.
-from gensim_ftx.text import _corpus, _subwords
+from gensim_ftx.text import _corpus, _counts, _subwords
 
-ShardReader, WordTable, count_words = _corpus.ShardReader, _corpus.WordTable, _corpus.count_words
+ShardReader, WordTable, count_words = _corpus.ShardReader, _corpus.WordTable, _counts.count_words
 ft_hash = _subwords.ft_hash
 
 SEPARATORS = b" \n\r\t\v\f\0"

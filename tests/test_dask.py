@@ -19,7 +19,7 @@ from dask.distributed import Client, LocalCluster  # noqa: E402
 
 from gensim_ftx import dask as ftx_dask  # noqa: E402
 from gensim_ftx.partitions import predict_partition, sentence_vectors_partition, word_vectors_partition  # noqa: E402
-from gensim_ftx.text._corpus import count_words  # noqa: E402
+from gensim_ftx.text._counts import count_words  # noqa: E402
 
 CLASSIFIER = "sup_many_labels"
 

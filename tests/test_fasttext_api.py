@@ -140,7 +140,9 @@ def test_words_ids_vectors_and_lines_equal_fasttext(trained_model, name):
     for label in ref.labels[:3]:
         assert ours.get_label_id(label) == ref.get_label_id(label)
     assert ours.get_subword_id("abc") == ref.get_subword_id("abc")
-    for line in probe_lines(model.corpus, 20):
+    # Unicode spaces are not separators to fastText (U+00A0, U+2003, U+0085, \x1c-\x1f)
+    unicode_spaces = ["word\u00a0word other", "a\u2003b\x1cc d\x85e", "\x1f\x1e lone"]
+    for line in probe_lines(model.corpus, 20) + unicode_spaces:
         assert np.array_equal(ours.get_sentence_vector(line), ref.get_sentence_vector(line)), line
         assert ours.get_line(line) == ref.get_line(line)
     assert ours.get_line(["a b", "c __label__x"]) == ref.get_line(["a b", "c __label__x"])

@@ -26,7 +26,7 @@ from gensim_ftx.partitions import (
     sentence_vectors_partition,
     word_vectors_partition,
 )
-from gensim_ftx.text._corpus import TokenCounter, count_words
+from gensim_ftx.text._counts import TokenCounter, count_words
 
 CLASSIFIER = "sup_many_labels"
 

@@ -12,7 +12,9 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from . import PROG, InputError, UsageError, line_batches
+from .errors import InputError, UsageError
+from .parsing import PROG
+from .stdin import line_batches
 
 
 def _open_model(path: str):

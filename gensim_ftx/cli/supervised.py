@@ -8,17 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import (
-    PROG,
-    ArgumentParser,
-    InputError,
-    ProgressPrinter,
-    _add_training_parser,
-    _int_at_least,
-    _non_negative_float,
-    _one_line,
-    training_file,
-)
+from ..train.progress import ProgressPrinter
+from .errors import InputError, _one_line
+from .parsing import PROG, ArgumentParser, _int_at_least, _non_negative_float
+from .train import _add_training_parser, training_file
 
 SUPERVISED_DEFAULTS = {"lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax"}
 _EPILOG = f"""example:

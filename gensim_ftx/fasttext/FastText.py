@@ -9,7 +9,8 @@ points fastText removed in 0.9 and keeps only to say what replaced them; so do t
 from __future__ import annotations
 
 from ..predict.meter import _Meter
-from .model import BOW, EOS, EOW, _FastText, load_model, loss_name, model_name, tokenize
+from .core import loss_name, model_name
+from .model import BOW, EOS, EOW, _FastText, load_model, tokenize
 from .training import UNSUPERVISED_DEFAULTS as unsupervised_default
 from .training import read_args, train_supervised, train_unsupervised
 

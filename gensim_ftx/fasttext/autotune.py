@@ -23,7 +23,8 @@ import numpy as np
 from ..predict.scorer import Batch
 from ..train.pq import TooFewRowsError
 from ..train.progress import format_clock, isatty
-from .model import _FastText, loss_name
+from .core import loss_name
+from .model import _FastText
 from .supervised_training import parse_loss, printed_supervised_model, supervised_model
 
 logger = logging.getLogger(__name__)

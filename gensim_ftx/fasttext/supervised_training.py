@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..train.progress import ProgressPrinter
-from .model import loss_name
+from .core import loss_name
 
 
 def parse_loss(name: str) -> loss_name:

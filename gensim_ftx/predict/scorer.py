@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io.quant import QuantizedMatrix
-from ..text._lines import split_lines
+from ..text._lines import pack_lines, pack_texts, split_lines
 from ..text._subwords import SubwordHasher
 from ..text._vocab import KeyStore
 from ..text.vocab import compact_store
 from ..train.huffman import children
-from ._scorer import MatrixRows, Scorer, pack_lines, pack_texts
+from ._scorer import MatrixRows, Scorer
 
 EOS = "</s>"
 LABEL_PREFIX = "__label__"

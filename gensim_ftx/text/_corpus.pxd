@@ -2,17 +2,12 @@
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libcpp.vector cimport vector
 
+from gensim_ftx.text._tokens cimport TokenStream
 from gensim_ftx.text._vocab cimport KeyStore
 
 
-cdef struct TokenStream:
-    int fd                   # -1 when closed
-    unsigned char* buf
-    Py_ssize_t cap           # bytes allocated for buf
-    Py_ssize_t len           # bytes of buf holding data
-    Py_ssize_t pos           # next unread byte of buf
-    long long buf_offset     # file offset of buf[0]
-    int err                  # errno of the first failed read, 0 if none
+cdef long long stream_open(TokenStream* s, object path, Py_ssize_t cap) except -1
+cdef void stream_close(TokenStream* s) noexcept nogil
 
 
 cdef class WordTable:

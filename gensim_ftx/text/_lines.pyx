@@ -11,10 +11,12 @@ import numpy as np
 from gensim_ftx._checks import check_offsets, check_spans
 
 cimport numpy as cnp
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
 from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
+from gensim_ftx.text._tokens cimport is_separator
 from gensim_ftx.text._subwords cimport SubwordHasher
 from gensim_ftx.text._subwords cimport SubwordSpec
 from gensim_ftx.text._subwords cimport fnv1a_hash
@@ -25,10 +27,6 @@ from gensim_ftx.text._vocab cimport KeyStore
 cnp.import_array()
 
 cdef uint64_t WORD_NGRAM_PRIME = 116049371  # Dictionary::addWordNgrams
-
-
-cdef inline bint is_space(unsigned char c) noexcept nogil:
-    return c == b' ' or c == b'\n' or c == b'\r' or c == b'\t' or c == b'\v' or c == b'\f' or c == 0
 
 
 cdef class LineReader:
@@ -115,10 +113,10 @@ cdef class LineReader:
         b.hashes.clear()
         b.tokens = 0
         while i < n:
-            while i < n and is_space(s[i]):
+            while i < n and is_separator(s[i]):
                 i += 1
             start = i
-            while i < n and not is_space(s[i]):
+            while i < n and not is_separator(s[i]):
                 i += 1
             if i > start:
                 self.add_token(s + start, i - start, b)
@@ -220,3 +218,51 @@ def split_lines(bytes data) -> tuple:
         ends[i] = e[i]
         ended[i] = f[i]
     return starts, ends, ended
+
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object text, Py_ssize_t* size) except NULL
+
+
+def pack_texts(list values, bint newline_to_space=True) -> tuple:
+    """``(data, starts, ends, bad)``: ``str`` (as UTF-8) and ``bytes`` values packed into one
+    buffer in one pass, without a bytes object a text; a newline inside a text becomes a space
+    when ``newline_to_space``. ``bad`` is the position of the first value that is neither type, or
+    a ``str`` that cannot be UTF-8, and then the rest is None; -1 when every value is packed."""
+    cdef Py_ssize_t n = len(values), i, size, k, at
+    cdef const char* text
+    cdef object value
+    cdef vector[char] buf
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    cdef int64_t[::1] s = starts
+    cdef int64_t[::1] e = ends
+    for i in range(n):
+        value = values[i]
+        if type(value) is str:
+            try:
+                text = PyUnicode_AsUTF8AndSize(value, &size)
+            except UnicodeEncodeError:
+                return None, None, None, i
+        elif type(value) is bytes:
+            text = PyBytes_AS_STRING(value)
+            size = PyBytes_GET_SIZE(value)
+        else:
+            return None, None, None, i
+        at = buf.size()
+        s[i] = at
+        buf.insert(buf.end(), text, text + size)
+        if newline_to_space:
+            for k in range(at, at + size):
+                if buf[k] == b'\n':
+                    buf[k] = b' '
+        e[i] = buf.size()
+    return PyBytes_FromStringAndSize(buf.data(), buf.size()), starts, ends, -1
+
+
+def pack_lines(lines) -> tuple:
+    """``(data, starts, ends)``: a list of bytes packed into one buffer with each line's span."""
+    sizes = np.fromiter((len(x) for x in lines), dtype=np.int64, count=len(lines))
+    ends = np.cumsum(sizes, dtype=np.int64)
+    starts = ends - sizes
+    return b"".join(lines), starts, ends

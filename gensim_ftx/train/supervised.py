@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._memory import lazy_zeros
-from ..text._corpus import count_words
+from ..text._counts import count_words
 from ..text._lines import LineReader, split_lines
 from ..text._vocab import fasttext_order
 from ..text.vocab import store_from_bytes
