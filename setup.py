@@ -38,6 +38,7 @@ setup(
             extension("gensim_ftx.text._counts"),
             extension("gensim_ftx.text._lines"),
             extension("gensim_ftx.train._kernels"),
+            extension("gensim_ftx.train._engine"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds
             extension("gensim_ftx.predict._scorer", ("-ffp-contract=off",)),
         ],

@@ -1184,7 +1184,7 @@ class Fixtures:
     def sup_kernel(self, loss: str):
         """``(KernelModel, EncodedLines)`` of a fresh classifier with ``loss``, as ``train_epochs`` builds them."""
         from gensim_ftx.text._lines import LineReader
-        from gensim_ftx.train._kernels import KernelModel
+        from gensim_ftx.train._engine import KernelModel
         from gensim_ftx.train.supervised import _output, _paths, _store, encode
         from gensim_ftx.train.tables import FASTTEXT, negative_sampler
 
@@ -1318,8 +1318,8 @@ NAMESPACE = {
     "Predictor": ("gensim_ftx.predict", "Predictor"), "Batch": ("gensim_ftx.predict.scorer", "Batch"),
     **{name: ("gensim_ftx.predict._scorer", name) for name in ("MatrixRows", "Scorer")},
     **{name: ("gensim_ftx.text._lines", name) for name in ("pack_lines", "pack_texts", "split_lines")},
-    **{name: ("gensim_ftx.train._kernels", name)
-       for name in ("KernelModel", "Worker", "alias_table", "duplicate_factors", "encode_sentences")},
+    **{name: ("gensim_ftx.train._kernels", name) for name in ("alias_table", "duplicate_factors")},
+    **{name: ("gensim_ftx.train._engine", name) for name in ("KernelModel", "Worker", "encode_sentences")},
     **{name: ("gensim_ftx.text._subwords", name)
        for name in ("SubwordHasher", "ft_hash", "murmurhash3_x64_128", "ngram_strings", "pack_words")},
     **{name: ("gensim_ftx.text._vocab", name) for name in ("KeyStore", "_rebuild")},

@@ -16,7 +16,7 @@ from .keyedvectors import FastTextKeyedVectors
 from .text._counts import count_words
 from .text._vocab import fasttext_order
 from .train import trainer
-from .train._kernels import encode_sentences
+from .train._engine import encode_sentences
 from .train.supervised import train_epochs
 from .train.tables import SEMANTICS
 

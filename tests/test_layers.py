@@ -24,7 +24,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_ftx"
 LAYERS = [
-    ("base", ("_checks", "_memory", "args")),
+    ("base", ("_checks", "_memory", "_vector", "args")),
     ("text", ("text",)),
     ("io", ("io",)),
     ("train", ("train",)),
@@ -170,7 +170,7 @@ def test_no_import_circle():
 
 
 # modules still to be split along their seams, at most as long as they are now
-TO_SPLIT = {"gensim_ftx.train._kernels": 949}
+TO_SPLIT: dict[str, int] = {}
 
 
 def test_no_module_past_600_lines():

@@ -11,7 +11,7 @@ from gensim_ftx.predict._scorer import MatrixRows
 from gensim_ftx.predict.scorer import Batch, _word_store
 from gensim_ftx.text._corpus import ShardReader, WordTable
 from gensim_ftx.text._subwords import SubwordHasher
-from gensim_ftx.train._kernels import KernelModel, Worker
+from gensim_ftx.train._engine import KernelModel, Worker
 
 
 @pytest.fixture(scope="module")

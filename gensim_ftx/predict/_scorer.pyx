@@ -20,8 +20,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx.text._lines cimport LineIds
-from gensim_ftx.text._lines cimport LineReader
+from gensim_ftx._vector cimport exact_add, exact_axpy, exact_dot, exact_scale
+from gensim_ftx.text._lines cimport LineIds, LineReader
 from gensim_ftx.text._subwords cimport SubwordHasher
 from gensim_ftx.text._vocab cimport KeyStore
 
@@ -121,15 +121,12 @@ cdef inline const float* centroid(const Rows* m, int sub, uint8_t code) noexcept
 
 cdef void add_row(const Rows* m, int64_t i, float* x) noexcept nogil:
     """``x += row i`` (fastText's ``addRowToVector``; quantised rows decoded on the fly)."""
-    cdef int j, sub, width
-    cdef const float* row
+    cdef int sub, width
     cdef const float* c
     cdef const uint8_t* code
     cdef float alpha = 1.0
     if m.codes == NULL:
-        row = dense_row(m, i)
-        for j in range(m.dim):
-            x[j] += row[j]
+        exact_add(x, dense_row(m, i), m.dim)
         return
     if m.norm_codes != NULL:
         alpha = m.norm_centroids[m.norm_codes[i]]
@@ -137,22 +134,17 @@ cdef void add_row(const Rows* m, int64_t i, float* x) noexcept nogil:
     for sub in range(m.nsubq):
         c = centroid(m, sub, code[sub])
         width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
-        for j in range(width):
-            x[sub * m.dsub + j] += alpha * c[j]
+        exact_axpy(x + sub * m.dsub, alpha, c, width)
 
 
 cdef float dot_row(const Rows* m, const float* x, int64_t i) noexcept nogil:
     """Row i times ``x``, summed in order in float32 as fastText's ``dotRow``/``mulcode``."""
     cdef int j, sub, width
     cdef float total = 0.0, alpha = 1.0
-    cdef const float* row
     cdef const float* c
     cdef const uint8_t* code
     if m.codes == NULL:
-        row = dense_row(m, i)
-        for j in range(m.dim):
-            total += row[j] * x[j]
-        return total
+        return exact_dot(dense_row(m, i), x, m.dim)
     code = m.codes + i * m.nsubq
     for sub in range(m.nsubq):
         c = centroid(m, sub, code[sub])
@@ -353,16 +345,13 @@ cdef class Scorer:
 
     cdef void mean_rows(self, const int32_t* rows, size_t count, float* out) noexcept nogil:
         """``computeHidden``: the rows summed in order, then scaled by ``float(1.0 / count)``."""
-        cdef int dim = self.input_rows.rows.dim, j
+        cdef int dim = self.input_rows.rows.dim
         cdef size_t r
-        cdef float scale
         memset(out, 0, dim * sizeof(float))
         for r in range(count):
             add_row(&self.input_rows.rows, rows[r], out)
         if count:
-            scale = <float>(1.0 / <double>count)
-            for j in range(dim):
-                out[j] *= scale
+            exact_scale(out, <float>(1.0 / <double>count), dim)
 
     # -- ranking labels --------------------------------------------------------------------
 
@@ -383,15 +372,10 @@ cdef class Scorer:
     cdef void all_scores(self, const float* hidden, float* scores) noexcept nogil:
         cdef int32_t i, osz = self.nlabels
         cdef int j
-        cdef float h
-        cdef const float* column
         for i in range(osz):
             scores[i] = 0.0
         for j in range(self.input_rows.rows.dim):
-            h = hidden[j]
-            column = self.output_t + j * osz
-            for i in range(osz):
-                scores[i] += column[i] * h
+            exact_axpy(scores, hidden[j], self.output_t + j * osz, osz)
 
     cdef void rank_labels(self, size_t k, float threshold, LineBuffers* b) noexcept nogil:
         """Fill ``b.heap`` with the best ``k`` (log-probability, label) pairs, best first."""

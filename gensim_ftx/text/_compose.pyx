@@ -17,55 +17,11 @@ from posix.mman cimport MADV_NOHUGEPAGE, madvise
 
 from cython.operator cimport dereference as deref
 
-from ._subwords cimport SubwordHasher
-from ._subwords cimport SubwordSpec
-from ._subwords cimport fnv1a_hash
-from ._subwords cimport word_subwords
-from ._vocab cimport KeyIndex
-from ._vocab cimport KeyStore
-from ._vocab cimport index_find
-from ._vocab cimport index_prefetch
+from .._vector cimport gftx_prefetch_read_row, gftx_store_fence, gftx_store_row
+from ._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, word_subwords
+from ._vocab cimport KeyIndex, KeyStore, index_find, index_prefetch
 
 cnp.import_array()
-
-cdef extern from *:
-    """
-    #if defined(__SSE__)
-    #include <immintrin.h>
-    #endif
-    #include <stdint.h>
-    #include <string.h>
-
-    /* every cache line of a row: random rows defeat the hardware prefetcher */
-    static inline void gftx_prefetch_read_row(const float* row, long n) {
-        const char* p = (const char*)row;
-        for (long off = 0; off < n * 4; off += 64) __builtin_prefetch(p + off, 0, 0);
-    }
-
-    /* A large result is written once and read later: streaming stores skip reading each
-       destination line into the cache first (about a tenth of the traffic of a lookup). */
-    static inline void gftx_store_row(float* dst, const float* src, long n, int stream) {
-    #if defined(__SSE__)
-        if (stream && ((uintptr_t)dst & 15) == 0) {
-            long d = 0;
-            for (; d + 4 <= n; d += 4) _mm_stream_ps(dst + d, _mm_loadu_ps(src + d));
-            for (; d < n; d++) dst[d] = src[d];
-            return;
-        }
-    #endif
-        memcpy(dst, src, (size_t)n * sizeof(float));
-    }
-
-    static inline void gftx_store_fence(void) {
-    #if defined(__SSE__)
-        _mm_sfence();
-    #endif
-    }
-    """
-    void gftx_prefetch_read_row(const float* row, long n) noexcept nogil
-    void gftx_store_row(float* dst, const float* src, long n, int stream) noexcept nogil
-    void gftx_store_fence() noexcept nogil
-
 
 DEF BLOCK = 32          # words whose ids are prepared in one step
 DEF AHEAD = 4           # rows requested ahead of the one being summed (2-6 measured best here)

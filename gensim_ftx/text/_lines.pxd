@@ -2,8 +2,7 @@
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libcpp.vector cimport vector
 
-from gensim_ftx.text._subwords cimport SubwordHasher
-from gensim_ftx.text._subwords cimport SubwordSpec
+from gensim_ftx.text._subwords cimport SubwordHasher, SubwordSpec
 from gensim_ftx.text._vocab cimport KeyStore
 
 

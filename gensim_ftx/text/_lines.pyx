@@ -17,11 +17,7 @@ from libc.string cimport memcpy
 from libcpp.vector cimport vector
 
 from gensim_ftx.text._tokens cimport is_separator
-from gensim_ftx.text._subwords cimport SubwordHasher
-from gensim_ftx.text._subwords cimport SubwordSpec
-from gensim_ftx.text._subwords cimport fnv1a_hash
-from gensim_ftx.text._subwords cimport pruned_row
-from gensim_ftx.text._subwords cimport word_subwords
+from gensim_ftx.text._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, pruned_row, word_subwords
 from gensim_ftx.text._vocab cimport KeyStore
 
 cnp.import_array()

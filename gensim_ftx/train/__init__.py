@@ -1,6 +1,7 @@
 """The training engine, shared by every face.
 
-The kernels and losses (``_kernels``), the sampling tables and Huffman tree (``tables``,
-``huffman``), the threads and progress of an epoch (``trainer``, ``progress``), supervised training
-(``supervised``) and product quantisation (``pq``, ``_pq``).
+The kernels and losses (``_kernels``) and the objects that drive them (``_engine``), the sampling
+tables and Huffman tree (``tables``, ``huffman``), the threads and progress of an epoch
+(``trainer``, ``progress``), supervised training (``supervised``) and product quantisation
+(``pq``, ``_pq``).
 """

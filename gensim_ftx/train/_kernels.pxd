@@ -68,18 +68,10 @@ cdef float hs_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) 
 cdef float softmax_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
 cdef float ova_loss(const ModelView* m, WorkerView* w, int32_t target, float lr) noexcept nogil
 
+cdef LossFn loss_function(int code) noexcept nogil
+cdef void flush_output(const ModelView* m, WorkerView* w) noexcept nogil
+
 cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t n) noexcept nogil
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil
 cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
                           const int32_t* labels, int64_t nlabels, float lr) noexcept nogil
-
-
-cdef class KernelModel:
-    cdef ModelView view
-    cdef readonly int64_t ntargets    # what a training target may index: words, or a classifier's labels
-    cdef object _keep   # arrays whose memory the view points into
-
-
-cdef class Worker:
-    cdef WorkerView view
-    cdef object _keep

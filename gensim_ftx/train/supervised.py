@@ -22,7 +22,7 @@ from ..text._counts import count_words
 from ..text._lines import LineReader, split_lines
 from ..text._vocab import fasttext_order
 from ..text.vocab import store_from_bytes
-from ._kernels import KernelModel, Worker
+from ._engine import KernelModel, Worker
 from .tables import FASTTEXT, huffman_paths, negative_sampler
 from .trainer import Progress, TrainingRun, report, run_watched
 

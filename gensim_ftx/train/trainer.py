@@ -1,6 +1,6 @@
 """Glue between gensim's training loop and the Cython kernels.
 
-:func:`build_engine` turns a model into a :class:`~gensim_ftx.train._kernels.KernelModel` (matrices
+:func:`build_engine` turns a model into a :class:`~gensim_ftx.train._engine.KernelModel` (matrices
 plus the tables of :mod:`gensim_ftx.train.tables`); :func:`train_corpus_file_epoch` runs one epoch over
 a corpus file with one thread per byte range, all sharing one word counter so the learning rate
 falls linearly over the whole run, as in fastText.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..text._corpus import ShardReader, WordTable
-from ._kernels import KernelModel, Worker
+from ._engine import KernelModel, Worker
 from .tables import SEMANTICS, Semantics, huffman_paths, keep_probabilities, negative_sampler
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,131 @@
+# The vector primitives every kernel uses, written once: inline, so each module that cimports
+# this file compiles them with its own flags.
+#
+# The fast set (gftx_*) lets the compiler vectorise sums in any order and fuse multiply-adds: the
+# training kernels and the composite word vectors use it. The exact set (exact_*) adds and
+# multiplies in fastText's order, one float at a time: the scorer uses it, and is compiled with
+# -ffp-contract=off (setup.py) so that no multiply-add is fused, which keeps its probabilities
+# equal to fastText's bit for bit.
+
+cdef extern from *:
+    """
+    #if defined(__SSE__)
+    #include <immintrin.h>
+    #endif
+    #include <stdint.h>
+    #include <string.h>
+
+    /* every cache line of a row: random rows defeat the hardware prefetcher */
+    static inline void gftx_prefetch_read_row(const float* row, long n) {
+        const char* p = (const char*)row;
+        for (long off = 0; off < n * 4; off += 64) __builtin_prefetch(p + off, 0, 0);
+    }
+
+    /* A large result is written once and read later: streaming stores skip reading each
+       destination line into the cache first (about a tenth of the traffic of a lookup). */
+    static inline void gftx_store_row(float* dst, const float* src, long n, int stream) {
+    #if defined(__SSE__)
+        if (stream && ((uintptr_t)dst & 15) == 0) {
+            long d = 0;
+            for (; d + 4 <= n; d += 4) _mm_stream_ps(dst + d, _mm_loadu_ps(src + d));
+            for (; d < n; d++) dst[d] = src[d];
+            return;
+        }
+    #endif
+        memcpy(dst, src, (size_t)n * sizeof(float));
+    }
+
+    static inline void gftx_store_fence(void) {
+    #if defined(__SSE__)
+        _mm_sfence();
+    #endif
+    }
+    static inline float gftx_dot(const float* __restrict a, const float* __restrict b, int n) {
+        float s = 0.0f;
+        #pragma omp simd reduction(+:s)
+        for (int i = 0; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+    static inline void gftx_axpy(float* __restrict y, float a, const float* __restrict x, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] += a * x[i];
+    }
+    static inline void gftx_scale(float* __restrict y, float a, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] *= a;
+    }
+    /* y += a * x and z += x: one pass over x */
+    static inline void gftx_axpy_add(float* __restrict y, float a, float* __restrict z,
+                                     const float* __restrict x, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { y[i] += a * x[i]; z[i] += x[i]; }
+    }
+    /* grad += alpha * out (before the update), out += alpha * hidden: one pass over out. */
+    static inline void gftx_pair_update(float* __restrict grad, float* __restrict out,
+                                        const float* __restrict hidden, float alpha, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { grad[i] += alpha * out[i]; out[i] += alpha * hidden[i]; }
+    }
+    /* grad += alpha * out, delta += alpha * hidden: the row's update held back in a private buffer */
+    static inline void gftx_pair_delay(float* __restrict grad, const float* __restrict out,
+                                       float* __restrict delta, const float* __restrict hidden, float alpha, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) { grad[i] += alpha * out[i]; delta[i] += alpha * hidden[i]; }
+    }
+    static inline long long gftx_atomic_add(long long* p, long long v) {
+        return __atomic_add_fetch(p, v, __ATOMIC_RELAXED);
+    }
+    static inline long long gftx_atomic_load(const long long* p) {
+        return __atomic_load_n(p, __ATOMIC_RELAXED);
+    }
+    static inline void gftx_prefetch(const void* p) { __builtin_prefetch(p, 1, 1); }
+    /* every cache line of a row: rows are 400 bytes at dim 100, the hardware fetches one line */
+    static inline void gftx_prefetch_row(const float* row, int n) {
+        const char* p = (const char*)row;
+        for (int off = 0; off < n * 4; off += 64) __builtin_prefetch(p + off, 1, 1);
+    }
+    """
+    void gftx_prefetch_read_row(const float* row, long n) noexcept nogil
+    void gftx_store_row(float* dst, const float* src, long n, int stream) noexcept nogil
+    void gftx_store_fence() noexcept nogil
+    float gftx_dot(const float* a, const float* b, int n) noexcept nogil
+    void gftx_axpy(float* y, float a, const float* x, int n) noexcept nogil
+    void gftx_scale(float* y, float a, int n) noexcept nogil
+    void gftx_axpy_add(float* y, float a, float* z, const float* x, int n) noexcept nogil
+    void gftx_pair_update(float* grad, float* out, const float* hidden, float alpha, int n) noexcept nogil
+    void gftx_pair_delay(float* grad, const float* out, float* delta, const float* hidden, float alpha,
+                         int n) noexcept nogil
+    long long gftx_atomic_add(long long* p, long long v) noexcept nogil
+    long long gftx_atomic_load(const long long* p) noexcept nogil
+    void gftx_prefetch(const void* p) noexcept nogil
+    void gftx_prefetch_row(const float* row, int n) noexcept nogil
+
+
+cdef inline void exact_add(float* x, const float* row, int n) noexcept nogil:
+    """``x += row``, in order (fastText's ``Vector::addRow``)."""
+    cdef int j
+    for j in range(n):
+        x[j] += row[j]
+
+
+cdef inline void exact_axpy(float* x, float a, const float* row, int n) noexcept nogil:
+    """``x += a * row``, in order."""
+    cdef int j
+    for j in range(n):
+        x[j] += a * row[j]
+
+
+cdef inline float exact_dot(const float* a, const float* b, int n) noexcept nogil:
+    """``sum(a[j] * b[j])`` in float32, summed in order (fastText's ``Matrix::dotRow``)."""
+    cdef int j
+    cdef float total = 0.0
+    for j in range(n):
+        total += a[j] * b[j]
+    return total
+
+
+cdef inline void exact_scale(float* x, float a, int n) noexcept nogil:
+    """``x *= a``, in order."""
+    cdef int j
+    for j in range(n):
+        x[j] *= a
