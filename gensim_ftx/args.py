@@ -1,48 +1,105 @@
-"""The ranges of fastText's training arguments, checked before any allocation or ``nogil`` code.
+"""fastText's training arguments, in one table: names, defaults, ranges, help and codes.
 
+Every face reads this table: the CLI's flags and help, the defaults of ``fasttext.train_supervised``
+/ ``train_unsupervised`` (and ``read_args``), autotune's defaults, ``model.f.getArgs()``, the codes
+a ``.bin`` header stores, and the checks every face runs before any allocation or ``nogil`` code.
 fastText stores its integer arguments as int32 in a ``.bin`` header, so every integer argument
 must fit one; the other bounds keep a hostile value from becoming a crash, an endless loop or a
-message that names no argument. The gensim face checks its own names against the same table.
+message that names no argument. ``tests/test_args.py`` proves the faces agree with the table.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 INT32_MAX = 2**31 - 1
 MAX_THREADS = 4096       # a thread each: more only fills memory with thread stacks
 MAX_NEGATIVES = 10000    # negatives a target: usually 5-25 (the kernels refuse more, too)
 
+# fastText's codes, as a .bin header stores them (src/args.h: loss_name, model_name)
+LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
+LOSS_NAMES = {code: name for name, code in LOSS_CODES.items()}
+MODEL_CODES = {"cbow": 1, "skipgram": 2, "supervised": 3}
+MODEL_NAMES = {code: name for name, code in MODEL_CODES.items()}
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One of fastText's arguments.
+
+    ``default`` is fastText's for unsupervised training (``Args()``), ``supervised`` its default
+    for classifiers where that differs; ``kind`` is ``int``, ``float`` or ``str``; numbers must lie
+    in ``[low, high]``; ``group`` is the section of fastText's help it is listed in.
+    """
+
+    name: str
+    default: object
+    kind: type
+    help: str
+    group: str
+    low: float = 0
+    high: float = INT32_MAX
+    supervised: object = None
+
+    def default_for(self, supervised: bool):
+        return self.supervised if supervised and self.supervised is not None else self.default
+
+
+_D, _T, _A = "dictionary arguments", "training arguments", "autotune arguments"
+ARGS = {arg.name: arg for arg in (
+    Arg("minCount", 5, int, "minimal number of word occurrences", _D, -INT32_MAX, supervised=1),
+    Arg("minCountLabel", 0, int, "minimal number of label occurrences", _D, -INT32_MAX),
+    Arg("wordNgrams", 1, int, "max length of word ngram", _D, 1),
+    Arg("bucket", 2000000, int, "number of buckets", _D),
+    Arg("minn", 3, int, "min length of char ngram", _D, supervised=0),
+    Arg("maxn", 6, int, "max length of char ngram", _D, supervised=0),
+    Arg("t", 1e-4, float, "sampling threshold", _D, 0.0, math.inf),
+    Arg("label", "__label__", str, "labels prefix", _D),
+    Arg("lr", 0.05, float, "learning rate", _T, 0.0, math.inf, supervised=0.1),
+    Arg("lrUpdateRate", 100, int, "change the rate of updates for the learning rate", _T),
+    Arg("dim", 100, int, "size of word vectors", _T, 1),
+    Arg("ws", 5, int, "size of the context window", _T),
+    Arg("epoch", 5, int, "number of epochs", _T),
+    Arg("neg", 5, int, "number of negatives sampled", _T, 0, MAX_NEGATIVES),
+    Arg("loss", "ns", str, "loss function {ns, hs, softmax, one-vs-all}", _T, supervised="softmax"),
+    Arg("thread", 12, int, "number of threads", _T, 1, MAX_THREADS),
+    Arg("pretrainedVectors", "", str, "pretrained word vectors for supervised learning", _T),
+    Arg("seed", 0, int, "random generator seed", _T, 0, 2**32 - 1),
+    Arg("verbose", 2, int, "verbosity level", _T, -INT32_MAX),
+    Arg("autotuneValidationFile", "", str, "path to the validation file for autotune", _A),
+    Arg("autotuneMetric", "f1", str, "autotune's metric: f1, f1:labelname, precisionAtRecall:30 ...", _A),
+    Arg("autotunePredictions", 1, int, "autotune's number of predictions", _A, 1),
+    Arg("autotuneDuration", 300, int, "maximum duration of autotune in seconds", _A, 1),
+    Arg("autotuneModelSize", "", str, "constraint on the model's size (e.g. 2M): quantise to fit", _A),
+)}
+
+# the quantisation arguments (fastText's ``quantize``): checked, not defaults of training
+_QUANTIZE_LIMITS = {"dsub": (True, 1, INT32_MAX), "cutoff": (True, 0, 2**63 - 1)}
+
 # fastText name: (integer?, lowest, highest). Floats must also be finite.
-LIMITS = {
-    "lr": (False, 0.0, math.inf),
-    "dim": (True, 1, INT32_MAX),
-    "ws": (True, 0, INT32_MAX),
-    "epoch": (True, 0, INT32_MAX),
-    "minCount": (True, -INT32_MAX, INT32_MAX),
-    "minCountLabel": (True, -INT32_MAX, INT32_MAX),
-    "minn": (True, 0, INT32_MAX),
-    "maxn": (True, 0, INT32_MAX),
-    "neg": (True, 0, MAX_NEGATIVES),
-    "wordNgrams": (True, 1, INT32_MAX),
-    "bucket": (True, 0, INT32_MAX),
-    "thread": (True, 1, MAX_THREADS),
-    "lrUpdateRate": (True, 0, INT32_MAX),
-    "t": (False, 0.0, math.inf),
-    "seed": (True, 0, 2**32 - 1),
-    "verbose": (True, -INT32_MAX, INT32_MAX),
-    "dsub": (True, 1, INT32_MAX),
-    "cutoff": (True, 0, 2**63 - 1),
-}
+# (autotune checks its own arguments as fastText's autotune does)
+LIMITS = {name: (arg.kind is int, arg.low, arg.high) for name, arg in ARGS.items()
+          if arg.kind is not str and arg.group != _A} | _QUANTIZE_LIMITS
 
 # fastText's autotune arguments and their defaults (both training functions take them)
-AUTOTUNE_DEFAULTS = {"autotuneValidationFile": "", "autotuneMetric": "f1", "autotunePredictions": 1,
-                     "autotuneDuration": 300, "autotuneModelSize": ""}
+AUTOTUNE_DEFAULTS = {name: arg.default for name, arg in ARGS.items() if arg.group == _A}
 
 # the gensim face's names for the same arguments
 GENSIM_NAMES = {"alpha": "lr", "min_alpha": "lr", "vector_size": "dim", "window": "ws", "epochs": "epoch",
                 "min_count": "minCount", "min_n": "minn", "max_n": "maxn", "negative": "neg", "bucket": "bucket",
                 "workers": "thread", "sample": "t", "start_alpha": "lr", "end_alpha": "lr"}
+
+
+def defaults(supervised: bool) -> dict:
+    """fastText's defaults of every argument, for classifiers or for word vectors."""
+    return {name: arg.default_for(supervised) for name, arg in ARGS.items()}
+
+
+def bucket_for(bucket: int, word_ngrams: int, maxn: int) -> int:
+    """fastText's rule (``Args::parseArgs``): without word n-grams and character n-grams there
+    is nothing to hash, so no buckets."""
+    return 0 if word_ngrams <= 1 and maxn == 0 else bucket
 
 
 def check_value(name: str, value, limits: tuple):

@@ -13,13 +13,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .args import LOSS_CODES, bucket_for
 from .facebook import _vocabulary, model_from_file
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .io.loading import set_input_rows
 from .model import output_matrix
 from .text._vocab import fasttext_order
 from .text.vocab import store_from_bytes
-from .train.supervised import LOSS_CODES, build_dictionary, fasttext_init, train_epochs
+from .train.supervised import build_dictionary, fasttext_init, train_epochs
 from .train.trainer import Progress
 
 logger = logging.getLogger(__name__)
@@ -48,8 +49,7 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
         raise ValueError(f"{input} cannot be opened for training!")
     if dim < 1 or epoch < 0 or thread < 1:
         raise ValueError(f"dim and thread must be >= 1 and epoch >= 0 (dim={dim}, epoch={epoch}, thread={thread})")
-    if word_ngrams <= 1 and maxn == 0:
-        bucket = 0
+    bucket = bucket_for(bucket, word_ngrams, maxn)
     started = time.perf_counter()
     words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label,
                                                                                  on_reading)

@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 
+from .args import LOSS_CODES
 from .io.atomic import write_atomically
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, write_model
 from .io.loading import read_file, source_name, word_table
@@ -22,7 +23,6 @@ from .model import FastText, model_loss, output_matrix
 logger = logging.getLogger(__name__)
 
 REAL = np.float32
-_LOSS_CODES = {name: code for code, name in LOSSES.items()}
 
 
 _is_local = is_plain_local
@@ -156,7 +156,7 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
         dim=model.vector_size, ws=model.window, epoch=model.epochs, min_count=model.min_count,
         neg=model.negative if loss == "ns" else stored.neg,
         word_ngrams=word_ngrams if word_ngrams != 1 else stored.word_ngrams,
-        loss=_LOSS_CODES[loss], model=kind, bucket=wv.bucket, minn=wv.min_n, maxn=stored_maxn,
+        loss=LOSS_CODES[loss], model=kind, bucket=wv.bucket, minn=wv.min_n, maxn=stored_maxn,
         lr_update_rate=lr_update_rate if lr_update_rate != 100 else stored.lr_update_rate,
         t=model.sample,
     )

@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..args import ARGS
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
 from .parsing import PROG, ArgumentParser, _int_at_least, _non_negative_float
 from .train import _add_training_parser, training_file
 
-SUPERVISED_DEFAULTS = {"lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax"}
+# where fastText's defaults for classifiers differ from those for word vectors
+SUPERVISED_DEFAULTS = {name: arg.supervised for name, arg in ARGS.items() if arg.supervised is not None}
 _EPILOG = f"""example:
   {PROG} supervised -input train.txt -output model -epoch 25 -wordNgrams 2
   {PROG} supervised -input train.txt -output model -autotune-validation valid.txt -autotune-duration 600

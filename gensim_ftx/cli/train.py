@@ -18,10 +18,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
+from ..args import ARGS, bucket_for
 from ..io.source import is_plain_local
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
-from .parsing import PROG, ArgumentParser, _int_at_least, _non_negative_float
+from .parsing import PROG, ArgumentParser, table_type
 
 if TYPE_CHECKING:  # the package imports gensim: only load it when a command needs it
     from ..model import FastText
@@ -116,9 +117,7 @@ def save_outputs(model: FastText, output: str, save_output: bool) -> None:
 
 
 def _training_arguments(args: argparse.Namespace) -> dict:
-    bucket = args.bucket
-    if args.wordNgrams <= 1 and args.maxn == 0:
-        bucket = 0  # as fastText's Args::parseArgs: no n-grams of any kind, no buckets
+    bucket = bucket_for(args.bucket, args.wordNgrams, args.maxn)
     return dict(model=args.command, lr=args.lr, dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.minCount,
                 minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
                 wordNgrams=args.wordNgrams, loss=args.loss, bucket=bucket, thread=args.thread,
@@ -178,6 +177,14 @@ temporary file (in $TMPDIR). Ctrl-C stops training and saves the model trained s
 """
 
 
+# where the command line says more than fastText's help (or says it for this command)
+_HELP = {"wordNgrams": "max length of word ngram (recorded only for unsupervised models)",
+         "label": "labels prefix: such tokens are labels, not trained words",
+         "loss": "loss function {ns, hs, softmax}",
+         "pretrainedVectors": "pretrained word vectors (.vec) to start from",
+         "verbose": "verbosity level: 0 silent, 1 summary, 2 progress line"}
+
+
 def _add_training_parser(commands: argparse._SubParsersAction, name: str, summary: str, *,
                          defaults: dict | None = None, handler: Callable | None = None,
                          losses: tuple = ("ns", "hs", "softmax"), epilog: str | None = None) -> ArgumentParser:
@@ -190,41 +197,15 @@ def _add_training_parser(commands: argparse._SubParsersAction, name: str, summar
     required.add_argument("-input", required=True, metavar="PATH",
                           help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
     required.add_argument("-output", required=True, metavar="PATH", help="output file path, without extension")
-    count, positive, number = _int_at_least(0), _int_at_least(1), _non_negative_float
-    flags = [
-        ("dictionary arguments", [
-            ("-minCount", count, 5, "minimal number of word occurrences"),
-            ("-minCountLabel", count, 0, "minimal number of label occurrences"),
-            ("-wordNgrams", positive, 1, "max length of word ngram (recorded only for unsupervised models)"),
-            ("-bucket", count, 2000000, "number of buckets"),
-            ("-minn", count, 3, "min length of char ngram"),
-            ("-maxn", count, 6, "max length of char ngram"),
-            ("-t", number, 1e-4, "sampling threshold"),
-            ("-label", str, "__label__", "labels prefix: such tokens are labels, not trained words"),
-        ]),
-        ("training arguments", [
-            ("-lr", number, 0.05, "learning rate"),
-            ("-lrUpdateRate", positive, 100, "change the rate of updates for the learning rate"),
-            ("-dim", positive, 100, "size of word vectors"),
-            ("-ws", positive, 5, "size of the context window"),
-            ("-epoch", positive, 5, "number of epochs"),
-            ("-neg", positive, 5, "number of negatives sampled"),
-            ("-loss", str, "ns", "loss function {ns, hs, softmax}"),
-            ("-thread", positive, 12, "number of threads"),
-            ("-pretrainedVectors", str, "", "pretrained word vectors (.vec) to start from"),
-            ("-seed", int, 0, "random generator seed"),
-            ("-verbose", count, 2, "verbosity level: 0 silent, 1 summary, 2 progress line"),
-        ]),
-    ]
-    for title, options in flags:
+    for title in ("dictionary arguments", "training arguments"):
         group = parser.add_argument_group(title)
-        for flag, kind, default, text in options:
-            default = defaults.get(flag[1:], default)
-            metavar = "PATH" if flag == "-pretrainedVectors" else ("X" if kind is number else
-                                                                   "N" if kind is not str else "S")
+        for arg in (arg for arg in ARGS.values() if arg.group == title):
+            flag, default, text = "-" + arg.name, defaults.get(arg.name, arg.default), _HELP.get(arg.name, arg.help)
+            metavar = "PATH" if flag == "-pretrainedVectors" else {float: "X", int: "N", str: "S"}[arg.kind]
             extra = {"choices": losses} if flag == "-loss" else {}
-            group.add_argument(flag, type=kind, default=default, metavar=metavar,
-                               help=f"{text} [{default:g}]" if kind is number else f"{text} [{default}]", **extra)
+            group.add_argument(flag, type=table_type(arg.name), default=default, metavar=metavar,
+                               help=f"{text} [{default:g}]" if arg.kind is float else f"{text} [{default}]",
+                               **extra)
         if title == "training arguments":
             group.add_argument("-saveOutput", action="store_true",
                                help="also write the output matrix to <output>.output [false]")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..args import bucket_for
 from ..predict.scorer import Batch
 from ..train.pq import TooFewRowsError
 from ..train.progress import format_clock, isatty
@@ -201,8 +202,7 @@ class Strategy:
             args["bucket"] = _gauss_step(self.best_nonzero_bucket, 10000, 10000000, 2.0, 1.5, progress, rng)
         else:
             args["bucket"] = self.original_bucket
-        if args["wordNgrams"] <= 1 and args["maxn"] == 0:
-            args["bucket"] = 0
+        args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
         if "loss" not in manual:
             args["loss"] = "softmax"
         return args
@@ -260,8 +260,7 @@ def autotune(args: dict, manual: set) -> _FastText:
     while trials == 0 or time.perf_counter() - started < duration:
         progress = min(1.0, (time.perf_counter() - started) / duration) if duration > 0 else 1.0
         trial = strategy.ask(progress)
-        if trial["wordNgrams"] <= 1 and trial["maxn"] == 0:
-            trial["bucket"] = 0
+        trial["bucket"] = bucket_for(trial["bucket"], trial["wordNgrams"], trial["maxn"])
         try:
             value = _trial_score(trial, args["input"], size, validation, k, metric)
         except FloatingPointError:

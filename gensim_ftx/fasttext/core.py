@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..args import AUTOTUNE_DEFAULTS
+from ..args import ARGS, AUTOTUNE_DEFAULTS, LOSS_CODES, MODEL_CODES, defaults
 from ..io.fbbin import FacebookArgs
 
 if TYPE_CHECKING:
@@ -22,18 +22,18 @@ __all__ = ["ARG_NAMES", "_Core", "_file_args", "loss_name", "model_name"]
 class loss_name(enum.Enum):  # noqa: N801 - fastText's name
     """fastText's ``loss_name`` (the value of ``model.loss``)."""
 
-    hs = 1
-    ns = 2
-    softmax = 3
-    ova = 4
+    hs = LOSS_CODES["hs"]
+    ns = LOSS_CODES["ns"]
+    softmax = LOSS_CODES["softmax"]
+    ova = LOSS_CODES["ova"]
 
 
 class model_name(enum.Enum):  # noqa: N801 - fastText's name
     """fastText's ``model_name``."""
 
-    cbow = 1
-    skipgram = 2
-    supervised = 3
+    cbow = MODEL_CODES["cbow"]
+    skipgram = MODEL_CODES["skipgram"]
+    supervised = MODEL_CODES["supervised"]
 
 
 ARG_NAMES = ("lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg", "wordNgrams", "loss",
@@ -42,16 +42,17 @@ ARG_NAMES = ("lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "m
 
 def _file_args(args: FacebookArgs) -> dict:
     """The argument attributes a model file records (the others keep fastText's defaults)."""
-    supervised = args.supervised
-    return dict(lr=0.1 if supervised else 0.05, dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.min_count,
-                minCountLabel=0, minn=args.minn, maxn=args.maxn, neg=args.neg, wordNgrams=args.word_ngrams,
-                loss=loss_name(args.loss), bucket=args.bucket, thread=max(1, (os.cpu_count() or 2) - 1),
-                lrUpdateRate=args.lr_update_rate, t=args.t, label="__label__", verbose=2, pretrainedVectors="")
+    table = defaults(args.supervised)
+    return dict(lr=table["lr"], dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.min_count,
+                minCountLabel=table["minCountLabel"], minn=args.minn, maxn=args.maxn, neg=args.neg,
+                wordNgrams=args.word_ngrams, loss=loss_name(args.loss), bucket=args.bucket,
+                thread=max(1, (os.cpu_count() or 2) - 1), lrUpdateRate=args.lr_update_rate, t=args.t,
+                label=table["label"], verbose=table["verbose"], pretrainedVectors=table["pretrainedVectors"])
 
 
-# fastText's Args defaults for the arguments a .bin file does not keep
-_UNSTORED_DEFAULTS = {"lr": 0.05, "thread": 12, "minCountLabel": 0, "label": "__label__", "verbose": 2,
-                      "pretrainedVectors": ""}
+# fastText's Args defaults (C++: unsupervised) for the arguments a .bin file does not keep
+_UNSTORED_DEFAULTS = {name: ARGS[name].default for name in ("lr", "thread", "minCountLabel", "label", "verbose",
+                                                             "pretrainedVectors")}
 
 
 class _Core:

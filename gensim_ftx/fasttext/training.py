@@ -6,7 +6,7 @@ import multiprocessing
 import sys
 from itertools import chain
 
-from ..args import AUTOTUNE_DEFAULTS, check_fasttext_args
+from ..args import AUTOTUNE_DEFAULTS, bucket_for, check_fasttext_args, defaults
 from .autotune import autotune
 from .model import _FastText
 from .supervised_training import parse_loss, printed_supervised_model, supervised_model
@@ -14,25 +14,25 @@ from .supervised_training import parse_loss, printed_supervised_model, supervise
 PARAM_ALIASES = {"min_count": "minCount", "word_ngrams": "wordNgrams", "lr_update_rate": "lrUpdateRate",
                  "label_prefix": "label", "pretrained_vectors": "pretrainedVectors"}
 
-UNSUPERVISED_DEFAULTS = {
-    "model": "skipgram", "lr": 0.05, "dim": 100, "ws": 5, "epoch": 5, "minCount": 5, "minCountLabel": 0,
-    "minn": 3, "maxn": 6, "neg": 5, "wordNgrams": 1, "loss": "ns", "bucket": 2000000,
-    "thread": max(1, multiprocessing.cpu_count() - 1), "lrUpdateRate": 100, "t": 1e-4, "label": "__label__",
-    "verbose": 2, "pretrainedVectors": "", "seed": 0, **AUTOTUNE_DEFAULTS,
-}
-
+# the argument names of fastText's training functions, in its order (positional arguments)
 UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
                      "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
                      "pretrainedVectors", "seed")
+SUPERVISED_ARGS = tuple(name for name in UNSUPERVISED_ARGS if name != "model") + tuple(AUTOTUNE_DEFAULTS)
 
 
-SUPERVISED_DEFAULTS = {**UNSUPERVISED_DEFAULTS, "lr": 0.1, "minCount": 1, "minn": 0, "maxn": 0, "loss": "softmax",
-                       "model": "supervised"}
+def _python_defaults(supervised: bool) -> dict:
+    """fastText's Python defaults (its ``unsupervised_default``): the table's, with ``thread``
+    all cores but one (the C++ default is 12)."""
+    table = defaults(supervised)
+    table["thread"] = max(1, multiprocessing.cpu_count() - 1)
+    names = ("model",) + UNSUPERVISED_ARGS[2:] + tuple(AUTOTUNE_DEFAULTS)
+    table["model"] = "supervised" if supervised else "skipgram"
+    return {name: table[name] for name in names}
 
-SUPERVISED_ARGS = ("input", "lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg",
-                   "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
-                   "pretrainedVectors", "seed", "autotuneValidationFile", "autotuneMetric", "autotunePredictions",
-                   "autotuneDuration", "autotuneModelSize")
+
+UNSUPERVISED_DEFAULTS = _python_defaults(False)
+SUPERVISED_DEFAULTS = _python_defaults(True)
 
 
 def read_args(arg_list, arg_dict, arg_names, default_values) -> tuple[dict, set]:
@@ -94,8 +94,7 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
         args["autotuneModelSize"] = str(args["autotuneModelSize"])
     if args["autotuneValidationFile"]:
         return autotune(args, manual)
-    if args["wordNgrams"] <= 1 and args["maxn"] == 0:
-        args["bucket"] = 0
+    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
     try:
         model = printed_supervised_model(args)
     except KeyboardInterrupt as interrupt:
@@ -123,8 +122,7 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     if args["model"] not in ("skipgram", "cbow", "supervised"):
         raise ValueError("Unrecognized model name")
     loss = parse_loss(args["loss"])
-    if args["wordNgrams"] <= 1 and args["maxn"] == 0:
-        args["bucket"] = 0
+    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
     progress = printer if verbose >= 1 else None

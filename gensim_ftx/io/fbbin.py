@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..args import LOSS_NAMES
 from ..text._vocab import KeyStore
 from ..text.vocab import IndexToKey, is_utf8
 from . import _dictionary
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 MAGIC = 793712314
 VERSION = 12
-LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
+LOSSES = LOSS_NAMES  # code -> name
 MODELS = {1: "cbow", 2: "sg", 3: "sup"}
 FLORET_MODES = {1: "fasttext", 2: "floret"}
 MAX_DIM = 1 << 20

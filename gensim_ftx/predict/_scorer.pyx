@@ -12,6 +12,7 @@ scored from the codes as fastText scores ``.ftz`` models.
 import numpy as np
 
 from gensim_ftx._checks import check_spans
+from gensim_ftx.args import LOSS_CODES
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
@@ -61,12 +62,13 @@ cdef enum:
     SIGMOID_TABLE_SIZE = 512
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
 
-LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
-cdef enum:
+cdef enum:  # the nogil switch's names for fastText's loss codes (gensim_ftx.args.LOSS_CODES)
     LOSS_HS = 1
     LOSS_NS = 2
     LOSS_SOFTMAX = 3
     LOSS_OVA = 4
+if LOSS_CODES != {"hs": LOSS_HS, "ns": LOSS_NS, "softmax": LOSS_SOFTMAX, "ova": LOSS_OVA}:
+    raise ImportError("the scorer's loss codes disagree with gensim_ftx.args.LOSS_CODES")
 
 cdef float SIGMOID[513]
 cdef int _i

@@ -16,8 +16,7 @@ scatters the summed gradient once per centre word: the same mathematics, far few
 import numpy as np
 
 from .._checks import check_offsets
-from ..args import MAX_NEGATIVES
-from ..text.vocab import compact_store
+from ..args import LOSS_CODES
 
 cimport numpy as cnp
 from libc.math cimport INFINITY, NAN, exp, log
@@ -247,18 +246,20 @@ cdef float ova_loss(const ModelView* m, WorkerView* w, int32_t target, float lr)
     return loss
 
 
-LOSSES = {"ns": 0, "hs": 1, "softmax": 2, "hs+ns": 3, "ova": 4}
-cdef LossFn LOSS_FUNCTIONS[5]
-LOSS_FUNCTIONS[0] = ns_loss
-LOSS_FUNCTIONS[1] = hs_loss
-LOSS_FUNCTIONS[2] = softmax_loss
-LOSS_FUNCTIONS[3] = hs_ns_loss
-LOSS_FUNCTIONS[4] = ova_loss
+# fastText's loss codes (a .bin file's), and gensim's hs + ns pair after them
+LOSSES = {**LOSS_CODES, "hs+ns": len(LOSS_CODES) + 1}
+cdef LossFn LOSS_FUNCTIONS[6]
+LOSS_FUNCTIONS[0] = NULL
+LOSS_FUNCTIONS[LOSSES["hs"]] = hs_loss
+LOSS_FUNCTIONS[LOSSES["ns"]] = ns_loss
+LOSS_FUNCTIONS[LOSSES["softmax"]] = softmax_loss
+LOSS_FUNCTIONS[LOSSES["ova"]] = ova_loss
+LOSS_FUNCTIONS[LOSSES["hs+ns"]] = hs_ns_loss
 
 
 cdef LossFn loss_function(int code) noexcept nogil:
     """The loss registered under ``LOSSES[name] == code`` (NULL for an unknown code)."""
-    if 0 <= code < 5:
+    if 0 < code < 6:
         return LOSS_FUNCTIONS[code]
     return NULL
 

@@ -28,7 +28,6 @@ from .trainer import Progress, TrainingRun, report, run_watched
 
 logger = logging.getLogger(__name__)
 
-LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
 _INIT_CHUNK = 1 << 24
 _HOLD_LIMIT = 1 << 24  # floats of output a thread may hold back (64 MiB)
 _HOLD = {"softmax": 16, "ova": 4}  # examples a thread holds its output updates for, with several threads
