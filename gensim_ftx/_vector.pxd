@@ -1,4 +1,4 @@
-# The vector primitives every kernel uses, written once: inline, so each module that cimports
+# The vector primitives and fastText's lookup tables every kernel uses, written once: inline, so each module that cimports
 # this file compiles them with its own flags.
 #
 # The fast set (gftx_*) lets the compiler vectorise sums in any order and fuse multiply-adds: the
@@ -6,6 +6,8 @@
 # multiplies in fastText's order, one float at a time: the scorer uses it, and is compiled with
 # -ffp-contract=off (setup.py) so that no multiply-add is fused, which keeps its probabilities
 # equal to fastText's bit for bit.
+from libc.math cimport expf, logf
+
 
 cdef extern from *:
     """
@@ -129,3 +131,40 @@ cdef inline void exact_scale(float* x, float a, int n) noexcept nogil:
     cdef int j
     for j in range(n):
         x[j] *= a
+
+
+# fastText's lookup tables (Loss::Loss): sigmoid on [-8, 8] in 512 steps, log on (0, 1]
+cdef enum:
+    SIGMOID_TABLE_SIZE = 512
+    MAX_SIGMOID = 8
+    LOG_TABLE_SIZE = 512
+
+
+cdef inline void fill_sigmoid_table(float* table) noexcept nogil:
+    """``table[0..512]``: fastText's ``t_sigmoid_``, in its float arithmetic (``expf``)."""
+    cdef int i
+    cdef float x
+    for i in range(SIGMOID_TABLE_SIZE + 1):
+        x = <float>(i * 2 * MAX_SIGMOID) / SIGMOID_TABLE_SIZE - MAX_SIGMOID
+        table[i] = <float>(1.0 / (1.0 + <double>expf(-x)))
+
+
+cdef inline void fill_log_table(float* table) noexcept nogil:
+    """``table[0..512]``: fastText's ``t_log_`` (``x`` is a float of ``(i + 1e-5) / 512``, ``logf``)."""
+    cdef int i
+    cdef float x
+    for i in range(LOG_TABLE_SIZE + 1):
+        x = <float>((<double><float>i + 1e-5) / LOG_TABLE_SIZE)
+        table[i] = logf(x)
+
+
+cdef inline float table_sigmoid(const float* table, float x) noexcept nogil:
+    """fastText's ``Loss::sigmoid``: 0 below -8, 1 above 8, else the table's entry; a NaN comes
+    back as itself (for the caller's divergence check), never as an index."""
+    if x < -MAX_SIGMOID:
+        return 0.0
+    if x > MAX_SIGMOID:
+        return 1.0
+    if x != x:
+        return x
+    return table[<int>((x + MAX_SIGMOID) * SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2)]

@@ -3,7 +3,8 @@
 A refactor of the engine (moving kernels, losses or tables) must not change a single float of a
 fixed-seed, one-thread model. The hashes below were taken on main before the layout of issue 22;
 floating-point results depend on the vector instructions the kernels were compiled for, so they
-are checked on the instruction level they were pinned on and skipped, saying so, elsewhere.
+are checked on the instruction level they were pinned on and skipped, saying so, elsewhere. A
+deliberate change of results re-pins them, saying why below.
 
 To re-pin after a deliberate change of results: ``python tests/test_pinned.py`` prints the table.
 """
@@ -20,19 +21,22 @@ from gensim.test.utils import datapath
 import gensim_ftx
 from gensim_ftx import fasttext as ftx
 
-# (level, case) -> sha256 prefix of the case's matrices
+# case -> sha256 prefix of the case's matrices, on PINNED_LEVEL kernels. Pinned before issue 22's
+# move; re-pinned once since, deliberately: training's sigmoid and log tables became fastText's own
+# (its float arithmetic, shared with the scorer) instead of tables computed in double precision,
+# which changed the eight cases that use a sigmoid (ns, hs, one-vs-all); softmax kept its hashes.
 PINNED_LEVEL = "avx512"
 PINNED = {
-    "unsup_sg_ns": "774e393686955308",
-    "unsup_cbow_ns": "9a48cf92abe2bc1b",
-    "unsup_sg_hs": "536ecff3cb0402cf",
+    "unsup_sg_ns": "e4450cef517348c5",
+    "unsup_cbow_ns": "00d97b31e9f40b80",
+    "unsup_sg_hs": "a61803879dda42c1",
     "unsup_cbow_softmax": "06919918b90bffee",
-    "gensim_iterable_sg_ns": "a4eb9efc7409310c",
-    "gensim_iterable_cbow_hs": "5bf12899dd8b642f",
+    "gensim_iterable_sg_ns": "c243779bff6dc535",
+    "gensim_iterable_cbow_hs": "c32f7b439f029e5e",
     "sup_softmax": "9a357e3c2aee55c2",
-    "sup_ns": "1f686a96f98afa8d",
-    "sup_hs": "08d51d1783e440bd",
-    "sup_ova": "95aecaeec9823730",
+    "sup_ns": "d67534a27dc50030",
+    "sup_hs": "3ec459cc1759375d",
+    "sup_ova": "db9efddaee6c00d1",
     "sup_quantized": "39fd086873d96717",
 }
 

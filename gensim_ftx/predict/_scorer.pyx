@@ -21,7 +21,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._vector cimport exact_add, exact_axpy, exact_dot, exact_scale
+from gensim_ftx._vector cimport (SIGMOID_TABLE_SIZE, exact_add, exact_axpy, exact_dot, exact_scale, fill_sigmoid_table,
+                                 table_sigmoid)
 from gensim_ftx.text._lines cimport LineIds, LineReader
 from gensim_ftx.text._subwords cimport SubwordHasher
 from gensim_ftx.text._vocab cimport KeyStore
@@ -58,8 +59,6 @@ cdef extern from * nogil:
 
 cdef enum:
     KSUB = 256                    # centroids per sub-quantiser
-    MAX_SIGMOID = 8
-    SIGMOID_TABLE_SIZE = 512
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
 
 cdef enum:  # the nogil switch's names for fastText's loss codes (gensim_ftx.args.LOSS_CODES)
@@ -70,20 +69,8 @@ cdef enum:  # the nogil switch's names for fastText's loss codes (gensim_ftx.arg
 if LOSS_CODES != {"hs": LOSS_HS, "ns": LOSS_NS, "softmax": LOSS_SOFTMAX, "ova": LOSS_OVA}:
     raise ImportError("the scorer's loss codes disagree with gensim_ftx.args.LOSS_CODES")
 
-cdef float SIGMOID[513]
-cdef int _i
-cdef float _x
-for _i in range(SIGMOID_TABLE_SIZE + 1):
-    _x = <float>(_i * 2 * MAX_SIGMOID) / SIGMOID_TABLE_SIZE - MAX_SIGMOID
-    SIGMOID[_i] = <float>(1.0 / (1.0 + <double>expf(-_x)))
-
-
-cdef inline float table_sigmoid(float x) noexcept nogil:
-    if x < -MAX_SIGMOID:
-        return 0.0
-    if x > MAX_SIGMOID:
-        return 1.0
-    return SIGMOID[<int64_t>((x + MAX_SIGMOID) * SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2)]
+cdef float SIGMOID[SIGMOID_TABLE_SIZE + 1]
+fill_sigmoid_table(SIGMOID)
 
 
 cdef inline float std_log(float x) noexcept nogil:
@@ -405,7 +392,7 @@ cdef class Scorer:
                     b.output[i] /= z
             else:
                 for i in range(osz):
-                    b.output[i] = table_sigmoid(b.output[i])
+                    b.output[i] = table_sigmoid(SIGMOID, b.output[i])
             for i in range(osz):
                 if b.output[i] < threshold:
                     continue

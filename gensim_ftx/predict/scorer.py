@@ -6,7 +6,6 @@ of texts once, and scores it on several threads, each running without the GIL.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from ..text._vocab import KeyStore
 from ..text.vocab import compact_store
 from ..train.huffman import children
 from ._scorer import MatrixRows, Scorer
+from .meter import Meter
 
 EOS = "</s>"
 LABEL_PREFIX = "__label__"
@@ -260,20 +260,26 @@ class Predictor:
         """Input rows and known label indices of one line (a newline after it)."""
         return self.scorer.line_rows(text.encode("utf-8"), True)
 
-    def test_file(self, path: str, k: int = 1, threshold: float = 0.0, *, threads: int | None = None) -> Meter:
-        """fastText's ``test``: predict every line of ``path`` that has a known label and a word."""
-        if not os.path.isfile(path):
-            raise ValueError("Test file cannot be opened!")
-        with open(path, "rb") as stream:
-            return self.test_stream(stream, k, threshold, threads=threads)
+    def test_file(self, path: str, k: int = 1, threshold: float = 0.0, *, threads: int | None = None,
+                  scores: bool = False) -> Meter:
+        """fastText's ``test``: predict every line of ``path`` that has a known label and a word
+        (``scores``: keep every prediction's score, see :class:`~gensim_ftx.predict.meter.Meter`)."""
+        try:
+            stream = open(path, "rb")
+        except OSError as err:
+            raise ValueError("Test file cannot be opened!") from err
+        with stream:
+            return self.test_stream(stream, k, threshold, threads=threads, scores=scores)
 
-    def test_stream(self, stream, k: int = 1, threshold: float = 0.0, *, threads: int | None = None) -> Meter:
+    def test_stream(self, stream, k: int = 1, threshold: float = 0.0, *, threads: int | None = None,
+                    scores: bool = False) -> Meter:
         """:meth:`test_file` over a binary stream."""
-        meter = Meter(len(self.labels))
+        meter = Meter(len(self.labels), scores=scores)
         for data in _line_chunks(stream):
             batch = Batch.from_buffer(data)
-            labels, _, counts, sizes, ids = self.predict_batch(batch, k, threshold, threads=threads, want_gold=True)
-            meter.add(labels, counts, sizes, ids)
+            labels, probs, counts, sizes, ids = self.predict_batch(batch, k, threshold, threads=threads,
+                                                                   want_gold=True)
+            meter.add(labels, counts, sizes, ids, probs)
         return meter
 
 
@@ -293,49 +299,6 @@ def _line_chunks(stream) -> list:
             continue
         yield block[:cut]
         rest = block[cut:]
-
-
-class Meter:
-    """fastText's ``Meter``: precision and recall of predictions against the gold labels."""
-
-    def __init__(self, nlabels: int):
-        self.nexamples = 0
-        self.gold = np.zeros(nlabels, dtype=np.int64)
-        self.predicted = np.zeros(nlabels, dtype=np.int64)
-        self.predicted_gold = np.zeros(nlabels, dtype=np.int64)
-
-    def add(self, labels: np.ndarray, counts: np.ndarray, gold_sizes: np.ndarray, gold_ids: np.ndarray) -> None:
-        """Log a batch: lines with a known label and at least one input row count (as in fastText)."""
-        n, nlabels = len(counts), len(self.gold)
-        line_of_gold = np.repeat(np.arange(n), gold_sizes)
-        valid = (gold_sizes > 0) & (counts >= 0)
-        self.nexamples += int(valid.sum())
-        kept_gold = valid[line_of_gold]
-        self.gold += np.bincount(gold_ids[kept_gold], minlength=nlabels)
-        shown = valid[:, None] & (np.arange(labels.shape[1])[None, :] < counts[:, None])
-        rows, cols = np.nonzero(shown)
-        chosen = labels[rows, cols].astype(np.int64)
-        self.predicted += np.bincount(chosen, minlength=nlabels)
-        gold_keys = line_of_gold[kept_gold].astype(np.int64) * nlabels + gold_ids[kept_gold]
-        hits = chosen[np.isin(rows.astype(np.int64) * nlabels + chosen, gold_keys)]
-        self.predicted_gold += np.bincount(hits, minlength=nlabels)
-
-    def precision(self, label: int | None = None) -> float:
-        predicted = self.predicted.sum() if label is None else self.predicted[label]
-        hits = self.predicted_gold.sum() if label is None else self.predicted_gold[label]
-        return float(hits / predicted) if predicted else float("nan")
-
-    def recall(self, label: int | None = None) -> float:
-        gold = self.gold.sum() if label is None else self.gold[label]
-        hits = self.predicted_gold.sum() if label is None else self.predicted_gold[label]
-        return float(hits / gold) if gold else float("nan")
-
-    def f1score(self, label: int | None = None) -> float:
-        if label is None:
-            p, r = self.precision(), self.recall()
-            return 2 * p * r / (p + r) if p + r != 0 else float("nan")
-        total = self.predicted[label] + self.gold[label]
-        return float(2 * self.predicted_gold[label] / total) if total else float("nan")
 
 
 def _word_store(wv) -> KeyStore:

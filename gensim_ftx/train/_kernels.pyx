@@ -26,41 +26,24 @@ from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
-from .._vector cimport (gftx_atomic_add, gftx_atomic_load, gftx_axpy, gftx_axpy_add, gftx_dot, gftx_pair_delay,
+from .._vector cimport (LOG_TABLE_SIZE, SIGMOID_TABLE_SIZE, fill_log_table, fill_sigmoid_table, table_sigmoid,
+                       gftx_atomic_add, gftx_atomic_load, gftx_axpy, gftx_axpy_add, gftx_dot, gftx_pair_delay,
                        gftx_pair_update, gftx_prefetch, gftx_prefetch_row, gftx_scale)
 from ..text._vocab cimport KeyStore
 
 cnp.import_array()
 
 # fastText's tables: sigmoid on [-8, 8] in 512 steps (clamped outside), log on (0, 1].
-DEF SIGMOID_TABLE_SIZE = 512
-DEF MAX_SIGMOID = 8
-DEF LOG_TABLE_SIZE = 512
 cdef float SIGMOID_TABLE[SIGMOID_TABLE_SIZE + 1]
 cdef float LOG_TABLE[LOG_TABLE_SIZE + 1]
 
 
-cdef void _init_tables() noexcept:
-    cdef int i
-    cdef double x
-    for i in range(SIGMOID_TABLE_SIZE + 1):
-        x = (i * 2.0 * MAX_SIGMOID) / SIGMOID_TABLE_SIZE - MAX_SIGMOID
-        SIGMOID_TABLE[i] = <float>(1.0 / (1.0 + exp(-x)))
-    for i in range(LOG_TABLE_SIZE + 1):
-        LOG_TABLE[i] = <float>log((i + 1e-5) / LOG_TABLE_SIZE)
-
-
-_init_tables()
+fill_sigmoid_table(SIGMOID_TABLE)
+fill_log_table(LOG_TABLE)
 
 
 cdef inline float sigmoid(float x) noexcept nogil:
-    if x < -MAX_SIGMOID:
-        return 0.0
-    if x > MAX_SIGMOID:
-        return 1.0
-    if x != x:
-        return x  # NaN indexes no table: it goes back to the caller's check
-    return SIGMOID_TABLE[<int>((x + MAX_SIGMOID) * (SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2))]
+    return table_sigmoid(SIGMOID_TABLE, x)
 
 
 cdef inline float table_log(float x) noexcept nogil:
