@@ -304,3 +304,14 @@ def _saved(model, tiny) -> str:
     path = tiny + ".bin"
     model.save_model(path)
     return path
+
+
+def test_one_vs_all_refuses_word_targets():
+    """One-vs-all's positives are a line's labels: skip-gram and CBOW, with one target a step,
+    are refused instead of training with no positives."""
+    vocab, ngrams, output = np.zeros((3, 4), np.float32), np.zeros((0, 4), np.float32), np.zeros((3, 4), np.float32)
+    model = KernelModel(vocab, ngrams, output, np.array([0, 1, 2, 3]), np.array([0, 1, 2], np.int32), loss="ova")
+    worker = Worker(model, 1)
+    with pytest.raises(ValueError, match="one-vs-all"):
+        worker.train_batch(model, np.array([0, 1, 2], np.int32), np.array([0, 3]), 0.1, 0.0, 0.0,
+                           np.zeros(1, np.int64))

@@ -20,10 +20,18 @@ from libc.string cimport memcpy
 from .._vector cimport gftx_atomic_add, gftx_atomic_load
 from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
-from ._kernels cimport (ModelView, WorkerView, flush_output, loss_function, softmax_loss, subsample,
+from ._kernels cimport (ModelView, WorkerView, flush_output, loss_function, ova_loss, softmax_loss, subsample,
                        supervised_line, train_line)
 
 cnp.import_array()
+
+
+cdef _check_word_loss(KernelModel model):
+    """Skip-gram and CBOW have one target a step: one-vs-all, whose positives are a line's labels
+    (:meth:`Worker.train_lines`), has none to train on there."""
+    if model.view.loss == ova_loss:
+        raise ValueError("loss 'ova' (one-vs-all) trains classifiers on labelled lines (train_lines); "
+                         "skip-gram and CBOW have one target a step: use 'ns', 'hs' or 'softmax'")
 
 
 cdef _check_flag(long long[::1] flag, str name):
@@ -241,6 +249,7 @@ cdef class Worker:
         cdef Py_ssize_t nsent = bounds.shape[0] - 1, s
         cdef int64_t start, length, kept, effective = 0, seen = 0
         cdef int64_t longest = 0
+        _check_word_loss(model)
         _check_flag(stop, "stop")
         check_offsets(bounds, ids.shape[0], "bounds", "ids")
         for s in range(nsent):
@@ -283,6 +292,7 @@ cdef class Worker:
         Returns ``(lines, effective_words, words, raw_tokens)``.
         """
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
+        _check_word_loss(model)
         _check_flag(stop, "stop")
         _check_counter(counter)
         if max_line < 1:

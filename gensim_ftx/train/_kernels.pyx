@@ -304,10 +304,45 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
 
 
 
-cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
-    cdef int dim = m.dim, b
-    cdef int64_t i, j, k, count, need, lo, hi
+cdef int64_t PREFETCH_AHEAD = 8
+
+
+cdef inline bint context_step(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n, int32_t target,
+                              float lr, bint mean_hidden, bint average_grad) noexcept nogil:
+    """The step CBOW and the classifier share: the hidden vector is the sum of ``rows`` (their
+    mean with ``mean_hidden``), the loss at ``target`` adds up the gradient, which (divided by
+    ``n`` with ``average_grad``) then reaches every row. False when training diverged."""
+    cdef int dim = m.dim
+    cdef int64_t k
     cdef float loss
+    memset(w.hidden, 0, dim * sizeof(float))
+    for k in range(min(n, PREFETCH_AHEAD)):
+        gftx_prefetch_row(input_row(m, rows[k]), dim)
+    for k in range(n):
+        # rows are scattered over the n-gram buckets: ask for the ones a few steps ahead
+        if k + PREFETCH_AHEAD < n:
+            gftx_prefetch_row(input_row(m, rows[k + PREFETCH_AHEAD]), dim)
+        gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
+    if mean_hidden:
+        gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
+    memset(w.grad, 0, dim * sizeof(float))
+    loss = m.loss(m, w, target, lr)
+    if w.nan_seen or loss != loss:
+        w.nan_seen = True
+        return False
+    record(m, w, loss)
+    if average_grad:
+        gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
+    for k in range(n):
+        gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
+    return True
+
+
+cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
+    """CBOW: each word's context is the subword rows of the words around it. fastText's mean
+    mode leaves the gradient whole; gensim's sum mode (``cbow_mean=0``) divides it by the rows."""
+    cdef int b
+    cdef int64_t i, j, k, count, need, lo, hi
     cdef int32_t* grown
     for i in range(n):
         b = draw_window(m, w)
@@ -327,30 +362,14 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
             w.rows = grown
             w.rows_cap = need * 2
         count = 0
-        memset(w.hidden, 0, dim * sizeof(float))
         for j in range(lo, hi):
             if j == i:
                 continue
             for k in range(m.sub_indptr[ids[j]], m.sub_indptr[ids[j] + 1]):
                 w.rows[count] = m.sub_ids[k]
-                gftx_axpy(w.hidden, 1.0, input_row(m, m.sub_ids[k]), dim)
                 count += 1
-        if m.cbow_mean:
-            gftx_scale(w.hidden, <float>(1.0 / <double>count), dim)
-        memset(w.grad, 0, dim * sizeof(float))
-        loss = m.loss(m, w, ids[i], lr)
-        if w.nan_seen or loss != loss:
-            w.nan_seen = True
+        if not context_step(m, w, w.rows, count, ids[i], lr, m.cbow_mean, not m.cbow_mean):
             return
-        record(m, w, loss)
-        if not m.cbow_mean:
-            # gensim's sum mode spreads the error over the summed rows; the mean mode does not
-            gftx_scale(w.grad, <float>(1.0 / <double>count), dim)
-        for k in range(count):
-            gftx_axpy(input_row(m, w.rows[k]), 1.0, w.grad, dim)
-
-
-cdef int64_t PREFETCH_AHEAD = 8
 
 
 cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
@@ -358,33 +377,13 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
     """fastText's ``supervised``: CBOW whose context is the whole line and whose target is one of
     its labels (drawn uniformly), or all of them for one-vs-all. The hidden vector is the mean of
     the line's input rows; the gradient is divided by their number before it reaches each row."""
-    cdef int dim = m.dim
-    cdef int64_t k
     cdef int32_t target
-    cdef float loss
     if n == 0 or nlabels == 0:
         return
-    memset(w.hidden, 0, dim * sizeof(float))
-    for k in range(min(n, PREFETCH_AHEAD)):
-        gftx_prefetch_row(input_row(m, rows[k]), dim)
-    for k in range(n):
-        # rows are scattered over the n-gram buckets: ask for the ones a few steps ahead
-        if k + PREFETCH_AHEAD < n:
-            gftx_prefetch_row(input_row(m, rows[k + PREFETCH_AHEAD]), dim)
-        gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
-    gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
-    memset(w.grad, 0, dim * sizeof(float))
-    w.targets = labels
+    w.targets = labels  # one-vs-all's positives: every label of the line
     w.ntargets = nlabels
     target = labels[0] if nlabels == 1 else labels[draw_below(w, <uint64_t>nlabels)]
-    loss = m.loss(m, w, target, lr)
-    if w.nan_seen or loss != loss:
-        w.nan_seen = True
-        return
-    record(m, w, loss)
-    gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
-    for k in range(n):
-        gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
+    context_step(m, w, rows, n, target, lr, True, True)
 
 
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
