@@ -17,9 +17,9 @@ from .args import LOSS_CODES, bucket_for
 from .facebook import _vocabulary, model_from_file
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .io.loading import set_input_rows
+from .io.vec import read_vec
 from .model import output_matrix
-from .text._vocab import fasttext_order
-from .text.vocab import store_from_bytes
+from .text.vocab import store_from_bytes, with_pretrained
 from .train.supervised import build_dictionary, fasttext_init, train_epochs
 from .train.trainer import Progress
 
@@ -91,21 +91,9 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
 
 def _pretrained(path: str, dim: int, words: list[bytes], counts: np.ndarray):
     """fastText's ``-pretrainedVectors``: every word of the ``.vec`` joins the dictionary (one count
-    more) and starts from its vector."""
-    from gensim.models.keyedvectors import KeyedVectors
-
-    vectors = KeyedVectors.load_word2vec_format(path, binary=False, unicode_errors="backslashreplace")
-    if vectors.vector_size != dim:
-        raise ValueError(f"{path}: pretrained vectors have dimension {vectors.vector_size}, but dim is {dim}")
-    if not np.isfinite(vectors.vectors).all():
-        raise ValueError(f"{path}: pretrained vectors contain NaN or infinity")
-    table = {w: int(c) for w, c in zip(words, counts.tolist())}
-    for key in vectors.index_to_key:
-        raw = key.encode("utf-8")
-        table[raw] = table.get(raw, 0) + 1
-    keys = list(table)
-    counts = np.fromiter(table.values(), dtype=np.int64, count=len(keys))
-    order = [keys[i] for i in fasttext_order(np.zeros(len(keys), dtype=np.int8), counts).tolist()]
-    index = {w: i for i, w in enumerate(order)}
-    rows = np.array([index[k.encode("utf-8")] for k in vectors.index_to_key], dtype=np.int64)
-    return order, np.array([table[w] for w in order], dtype=np.int64), (rows, vectors.vectors)
+    more) and starts from its vector. Returns the words, their counts and ``(rows, vectors)``."""
+    names, vectors = read_vec(path, dim)
+    merged = with_pretrained(dict(zip(words, counts.tolist())), names)
+    index = {w: i for i, w in enumerate(merged)}
+    rows = np.array([index[name] for name in names], dtype=np.int64)
+    return list(merged), np.fromiter(merged.values(), np.int64, len(merged)), (rows, vectors)

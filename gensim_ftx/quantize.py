@@ -76,10 +76,7 @@ def prune(model, cutoff: int) -> None:
     words = np.sort(keep[keep < nwords])
     ngrams = keep[keep >= nwords]
     pruneidx = np.stack([ngrams - nwords, np.arange(len(ngrams))], axis=1).astype(np.int32).reshape(-1, 2)
-    keys = [wv.index_to_key[i] for i in words]
-    raw = wv.raw_keys or {}
-    entries = [raw.get(k) or k.encode("utf-8") for k in keys]
-    store, raw_words = store_from_bytes(entries)
+    store, raw_words = store_from_bytes(wv.key_bytes([wv.index_to_key[i] for i in words]))
     counts = np.asarray(wv.expandos["count"], dtype=np.int64)[words]
     fields = {"nwords": len(words), "store": store, "counts": counts, "raw_words": raw_words, "pruneidx": pruneidx}
     pruned = _vocabulary(12, model.fb_args, fields, wv.encoding)

@@ -4,12 +4,11 @@ from __future__ import annotations
 import logging
 import os
 
-import numpy as np
-from gensim.models.keyedvectors import KeyedVectors
-
-from .args import check_fasttext_args
+from .args import LOSS_CODES, MODEL_CODES, check_fasttext_args
 from .io.fbbin import FacebookArgs
+from .io.vec import read_vec
 from .model import FastText
+from .text.vocab import with_pretrained
 
 logger = logging.getLogger(__name__)
 
@@ -96,8 +95,12 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         ft.min_count_label = minCountLabel
         ft.scan_vocab(corpus_file=input, on_reading=on_reading)
         if pretrainedVectors:
-            vectors = _read_pretrained(pretrainedVectors, dim)
-            _add_pretrained_words(ft, vectors, minCount)
+            names, vectors = read_vec(pretrainedVectors, dim)
+            names = [name.decode("utf-8", errors="backslashreplace") for name in names]
+            kept = {w: c for w, c in ft.raw_vocab.items() if c >= minCount}
+            ft.raw_vocab = with_pretrained(kept, names)
+            ft.prepare_vocab(min_count=1)
+            ft.min_count = minCount
         else:
             ft.prepare_vocab()
         if not len(ft.wv.index_to_key):
@@ -106,11 +109,10 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             on_vocabulary(int(ft.corpus_total_words), len(ft.wv), len(ft.labels or ()))
         ft.prepare_weights()
         if pretrainedVectors:
-            rows = [ft.wv.key_to_index[w] for w in vectors.index_to_key]
-            ft.wv.vectors_vocab[rows] = vectors.vectors
+            ft.wv.vectors_vocab[[ft.wv.key_to_index[w] for w in names]] = vectors
             ft.wv.adjust_vectors()
         ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
-                                  loss=1 if loss == "hs" else (2 if loss == "ns" else 3), model=2 if ft.sg else 1,
+                                  loss=LOSS_CODES[loss], model=MODEL_CODES[model],
                                   bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t)
         try:
             ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
@@ -121,22 +123,3 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     finally:
         package_logger.setLevel(previous)
     return ft
-
-
-def _read_pretrained(path: str, dim: int) -> KeyedVectors:
-    vectors = KeyedVectors.load_word2vec_format(path, binary=False, unicode_errors="backslashreplace")
-    if vectors.vector_size != dim:
-        raise ValueError(f"{path}: pretrained vectors have dimension {vectors.vector_size}, but dim is {dim}")
-    return vectors
-
-
-def _add_pretrained_words(ft: FastText, vectors: KeyedVectors, min_count: int) -> None:
-    """fastText adds every pretrained word to the thresholded dictionary with one more count."""
-    kept = {w: c for w, c in ft.raw_vocab.items() if c >= min_count}
-    for word in vectors.index_to_key:
-        kept[word] = kept.get(word, 0) + 1
-    ft.raw_vocab = ft._fasttext_order(kept)  # fastText sorts its dictionary again after adding them
-    ft.prepare_vocab(min_count=1)
-    ft.min_count = min_count
-    if not np.isfinite(vectors.vectors).all():
-        raise ValueError("pretrained vectors contain NaN or infinity")

@@ -232,3 +232,19 @@ def test_pretrained_vectors_start_the_words_rows(data, tmp_path):
     assert np.array_equal(rows[model.get_word_id("noise1")], [-1, 0, 1, 0])
     with pytest.raises(ValueError, match="dimension 4, but dim is 5"):
         ftx.train_supervised(str(train), dim=5, pretrainedVectors=str(vec), verbose=0)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "starts with '<count> <dim>'"),
+    ("two 4\nw 1 2 3 4\n", "starts with '<count> <dim>'"),
+    ("3 4\nw 1 2 3 4\n", "holds fewer"),
+    ("1 4\nw 1 2 x 4\n", "not a number"),
+    ("1 4\nw 1 2 nan 4\n", "NaN or infinity"),
+])
+def test_bad_pretrained_vectors_are_named(data, tmp_path, text, message):
+    train, _ = data
+    vec = tmp_path / "bad.vec"
+    vec.write_text(text)
+    with pytest.raises(ValueError, match=message) as raised:
+        ftx.train_supervised(str(train), dim=4, pretrainedVectors=str(vec), thread=1, verbose=0)
+    assert str(vec) in str(raised.value)

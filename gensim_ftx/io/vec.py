@@ -2,6 +2,7 @@
 
 A header ``"<count> <dim>"``, then one line per entry: the word, a space, and each value
 printed with 5 significant digits and followed by a space (C++ ``setprecision(5)``).
+:func:`read_vec` reads one back as fastText's ``-pretrainedVectors`` does.
 """
 from __future__ import annotations
 
@@ -14,6 +15,37 @@ import numpy as np
 from .atomic import write_atomically
 
 _ROWS_PER_BLOCK = 4096
+
+
+def read_vec(path: str | os.PathLike, dim: int) -> tuple[list[bytes], np.ndarray]:
+    """The words and vectors of a ``.vec`` file, read as fastText reads ``-pretrainedVectors``
+    (whitespace-separated tokens: the count, the width, then a word and its values per entry).
+
+    Raises
+    ------
+    ValueError
+        Naming the file: a width other than ``dim``, a malformed header or entry, a value that
+        is not a number, or NaN/infinity.
+    """
+    with open(path, "rb") as stream:
+        tokens = stream.read().split()
+    name = os.fspath(path)
+    try:
+        count, width = int(tokens[0]), int(tokens[1])
+    except (IndexError, ValueError):
+        raise ValueError(f"{name}: a .vec file starts with '<count> <dim>'") from None
+    if width != dim:
+        raise ValueError(f"{name}: pretrained vectors have dimension {width}, but dim is {dim}")
+    if count < 0 or len(tokens) < 2 + count * (dim + 1):
+        raise ValueError(f"{name}: the header announces {count} vectors of {dim} values; the file holds fewer")
+    entries = np.array(tokens[2:2 + count * (dim + 1)], dtype=object).reshape(count, dim + 1)
+    try:
+        vectors = entries[:, 1:].astype(np.float32) if count else np.zeros((0, dim), np.float32)
+    except ValueError as err:
+        raise ValueError(f"{name}: a value is not a number ({err})") from None
+    if not np.isfinite(vectors).all():
+        raise ValueError(f"{name}: pretrained vectors contain NaN or infinity")
+    return list(entries[:, 0]), vectors
 
 
 def write_vec(target: str | os.PathLike | BinaryIO, words: list, rows: Iterable[np.ndarray], dim: int, *,

@@ -127,11 +127,17 @@ class SubwordLookups:
         compact = compact_store(self.index_to_key)
         if compact is not None and not self.raw_keys and is_utf8(self.encoding):
             return compact[0].utf8(count)  # the store's bytes are what fastText hashed
-        keys = itertools.islice(self.index_to_key, count)
+        return pack_words(self.key_bytes(itertools.islice(self.index_to_key, count)))
+
+    def key_bytes(self, keys: Iterable | None = None) -> list[bytes]:
+        """The bytes fastText reads for vocabulary ``keys`` (default: all, in order): a key's
+        original bytes where it did not decode on load, else the key in the model's encoding.
+        The one rule every reader's vocabulary table is built with."""
+        keys = self.index_to_key if keys is None else keys
         raw = self.raw_keys
-        encoded = [raw[k] if k in raw else self._encode(k) for k in keys] if raw else \
-            [self._encode(k) for k in keys]
-        return pack_words(encoded)
+        if raw:
+            return [raw[k] if k in raw else self._encode(k) for k in keys]
+        return [self._encode(k) for k in keys]
 
     def _encode(self, key) -> bytes:
         if isinstance(key, bytes):

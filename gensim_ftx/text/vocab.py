@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from ._vocab import KeyStore, dict_positions
+from ._vocab import KeyStore, dict_positions, fasttext_order
 
 __all__ = ["IndexToKey", "KeyStore", "KeyToIndex", "compact_store", "is_utf8", "make_views", "positions",
-           "store_from_bytes"]
+           "store_from_bytes", "with_pretrained"]
 
 _CHUNK = 65536
 _MISSING = object()
@@ -43,6 +43,18 @@ def store_from_bytes(keys: list[bytes]) -> tuple[KeyStore, dict]:
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
     ends = np.cumsum(lengths)
     return KeyStore.from_utf8_entries(np.frombuffer(b"".join(keys), dtype=np.uint8), ends - lengths, ends)
+
+
+def with_pretrained(counts: dict, words: list) -> dict:
+    """fastText's ``-pretrainedVectors`` rule: every pretrained word joins the (thresholded)
+    dictionary ``counts`` with one count more, and the dictionary is sorted again as fastText
+    sorts it (ties in its unstable sort's order)."""
+    merged = dict(counts)
+    for word in words:
+        merged[word] = merged.get(word, 0) + 1
+    keys = list(merged)
+    order = fasttext_order(np.zeros(len(keys), dtype=np.int8), np.fromiter(merged.values(), np.int64, len(keys)))
+    return {keys[i]: merged[keys[i]] for i in order.tolist()}
 
 
 def compact_store(view: Any) -> tuple[KeyStore, int] | None:

@@ -165,8 +165,7 @@ def train_epochs(model, input: str, *, output: np.ndarray, epoch: int, lr: float
     wv = model.wv
     args = model.fb_args
     labels = [label.encode("utf-8") for label in model.labels]
-    raw = wv.raw_keys or {}
-    words = [raw.get(k) or k.encode("utf-8") for k in wv.index_to_key]
+    words = wv.key_bytes()
     prefix = getattr(model, "label_prefix", "__label__").encode("utf-8")
     reader = LineReader(store_from_bytes(words)[0], store_from_bytes(labels)[0], wv.hasher, args.word_ngrams,
                         args.bucket, prefix, wv.subword_indptr, wv.subword_ids)

@@ -183,8 +183,7 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
 
 def word_table(wv) -> WordTable:
     """Bytes -> id table of the vocabulary, for reading corpus files without the GIL."""
-    raw = wv.raw_keys or {}
-    return WordTable([raw[w] if w in raw else w.encode(wv.encoding, errors="replace") for w in wv.index_to_key])
+    return WordTable(wv.key_bytes())
 
 
 def train_corpus_file_epoch(run: TrainingRun, corpus_file: str, workers: int, cur_epoch: int,
