@@ -26,7 +26,6 @@ import hashlib
 import math
 import os
 import shutil
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -35,6 +34,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .io.atomic import write_atomically
 from .io.fbbin import FacebookArgs, read_header
 from .io.source import COMPRESSED_SUFFIXES, ByteSource
 from .predict.scorer import Batch
@@ -99,14 +99,8 @@ def _download(url: str, key: str) -> str:
     with open(os.path.join(folder, name + ".lock"), "wb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not os.path.exists(target):
-            fd, partial = tempfile.mkstemp(dir=folder, prefix=name, suffix=".part")
-            try:
-                with os.fdopen(fd, "wb") as out, smart_open.open(url, "rb", compression="infer_from_extension") as src:
-                    shutil.copyfileobj(src, out, 1 << 24)
-                os.replace(partial, target)
-            except BaseException:
-                os.unlink(partial)
-                raise
+            with smart_open.open(url, "rb", compression="infer_from_extension") as src:
+                write_atomically(target, lambda out: shutil.copyfileobj(src, out, 1 << 24))
     return target
 
 
