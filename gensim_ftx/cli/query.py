@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
+from ..args import LOSS_CODES, MODEL_CODES
 from ..predict.query import Neighbours, Vocabulary, analogy_query, input_rows, sentence_vectors
 from .errors import InputError
 from .models import load_model, load_vocabulary
@@ -134,8 +135,9 @@ def cmd_analogies(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 # dump
 
-_LOSS_NAMES = {1: "hs", 2: "ns", 3: "softmax", 4: "one-vs-all"}
-_MODEL_NAMES = {1: "cbow", 2: "sg", 3: "sup"}
+# the names fastText's dump prints for the codes (Args::lossToString, Args::modelToString)
+_LOSS_NAMES = {code: {"ova": "one-vs-all"}.get(name, name) for name, code in LOSS_CODES.items()}
+_MODEL_NAMES = {code: {"skipgram": "sg", "supervised": "sup"}.get(name, name) for name, code in MODEL_CODES.items()}
 
 
 def dump_args(model: FastText) -> bytes:
