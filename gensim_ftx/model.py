@@ -14,7 +14,7 @@ from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 from .args import check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
 from .text._counts import count_words
-from .text._vocab import fasttext_order
+from .text.vocab import split_dictionary
 from .train import trainer
 from .train._engine import encode_sentences
 from .train.supervised import train_epochs
@@ -153,24 +153,14 @@ class FastText(gensim_fasttext.FastText):
             keep = sorted(raw_vocab, key=raw_vocab.get, reverse=True)[:self.max_vocab_size]
             raw_vocab = {w: raw_vocab[w] for w in keep}
         if SEMANTICS[self.semantics].eos:
-            raw_vocab = self._split_labels(self._fasttext_order(raw_vocab))
+            raw_vocab = self._split_labels(raw_vocab)
         self.wv.raw_keys.update(raw_keys)
         return raw_vocab
-
-    def _fasttext_order(self, raw_vocab: dict) -> dict:
-        """``raw_vocab`` (in order of first occurrence) in the order fastText's dictionary sort
-        leaves it, words before labels, ties as its unstable sort places them, so that word ids
-        and rows equal fastText's (:meth:`prepare_vocab` keeps it)."""
-        prefix = getattr(self, "label_prefix", "__label__")
-        keys = list(raw_vocab)
-        counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
-        types = np.fromiter((k.startswith(prefix) for k in keys), dtype=np.int8, count=len(keys))
-        return {keys[i]: raw_vocab[keys[i]] for i in fasttext_order(types, counts).tolist()}
 
     def prepare_vocab(self, update=False, keep_raw_vocab=False, trim_rule=None, min_count=None, sample=None,
                       dry_run=False):
         """gensim's ``prepare_vocab``; in fastText semantics the counted order (fastText's
-        sort, see :meth:`_fasttext_order`) is kept instead of gensim's unstable re-sort."""
+        sort, see :meth:`_split_labels`) is kept instead of gensim's unstable re-sort."""
         keep_order = SEMANTICS[self.semantics].eos and self.sorted_vocab and not update
         sorted_vocab = self.sorted_vocab
         if keep_order:
@@ -216,16 +206,20 @@ class FastText(gensim_fasttext.FastText):
         return result
 
     def _split_labels(self, raw_vocab: dict) -> dict:
-        """fastText makes every token that starts with the label prefix a label: never a trained word."""
+        """``raw_vocab`` (in order of first occurrence) in fastText's dictionary order (its sort,
+        ties as its unstable sort leaves them, so word ids and rows equal fastText's;
+        :meth:`prepare_vocab` keeps it), its labels split off: fastText makes every token that
+        starts with the label prefix a label, never a trained word. Words are thresholded later
+        (``min_count``, by gensim's ``prepare_vocab``); labels here, by ``min_count_label``."""
         prefix = getattr(self, "label_prefix", "__label__")
-        labels = {w: c for w, c in raw_vocab.items() if w.startswith(prefix)}
-        if not labels:
-            return raw_vocab
-        threshold = getattr(self, "min_count_label", 0)
-        kept = sorted(((c, w) for w, c in labels.items() if c >= threshold), key=lambda cw: -cw[0])
-        self.labels = [w for _, w in kept]
-        self.label_counts = np.array([c for c, _ in kept], dtype=np.int64)
-        return {w: c for w, c in raw_vocab.items() if w not in labels}
+        keys = list(raw_vocab)
+        counts = np.fromiter(raw_vocab.values(), dtype=np.int64, count=len(keys))
+        is_label = np.fromiter((k.startswith(prefix) for k in keys), dtype=bool, count=len(keys))
+        words, labels = split_dictionary(counts, is_label, -(2**62), getattr(self, "min_count_label", 0))
+        if is_label.any():
+            self.labels = [keys[i] for i in labels.tolist()]
+            self.label_counts = counts[labels]
+        return {keys[i]: int(counts[i]) for i in words.tolist()}
 
     def make_cum_table(self, domain=2**31 - 1):
         """gensim's cumulative negative-sampling table, vectorised (kept for gensim API users)."""

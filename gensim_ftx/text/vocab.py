@@ -22,7 +22,7 @@ import numpy as np
 from ._vocab import KeyStore, dict_positions, fasttext_order
 
 __all__ = ["IndexToKey", "KeyStore", "KeyToIndex", "compact_store", "is_utf8", "make_views", "positions",
-           "store_from_bytes", "with_pretrained"]
+           "split_dictionary", "store_from_bytes", "with_pretrained"]
 
 _CHUNK = 65536
 _MISSING = object()
@@ -43,6 +43,20 @@ def store_from_bytes(keys: list[bytes]) -> tuple[KeyStore, dict]:
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
     ends = np.cumsum(lengths)
     return KeyStore.from_utf8_entries(np.frombuffer(b"".join(keys), dtype=np.uint8), ends - lengths, ends)
+
+
+def split_dictionary(counts: np.ndarray, is_label: np.ndarray, min_count: int,
+                     min_count_label: int) -> tuple[np.ndarray, np.ndarray]:
+    """fastText's ``Dictionary::threshold`` after its sort: the positions (into ``counts``, in order
+    of first occurrence) of the words seen at least ``min_count`` times and of the labels seen at
+    least ``min_count_label`` times, each most frequent first and ties in the order fastText's
+    unstable sort leaves them (so ids and rows equal fastText's)."""
+    ranked = fasttext_order(is_label.astype(np.int8), counts)
+
+    def kept(mask: np.ndarray, minimum: int) -> np.ndarray:
+        return ranked[mask[ranked] & (counts[ranked] >= minimum)]
+
+    return kept(~is_label, min_count), kept(is_label, min_count_label)
 
 
 def with_pretrained(counts: dict, words: list) -> dict:

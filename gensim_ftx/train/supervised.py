@@ -20,8 +20,7 @@ import numpy as np
 from .._memory import lazy_zeros
 from ..text._counts import count_words
 from ..text._lines import LineReader, split_lines
-from ..text._vocab import fasttext_order
-from ..text.vocab import store_from_bytes
+from ..text.vocab import split_dictionary, store_from_bytes
 from ._engine import KernelModel, Worker
 from .tables import FASTTEXT, huffman_paths, negative_sampler
 from .trainer import Progress, TrainingRun, report, run_watched
@@ -55,14 +54,9 @@ def build_dictionary(path: str, min_count: int, min_count_label: int, label: str
     prefix = label.encode("utf-8")
     is_label = np.fromiter((t.startswith(prefix) for t in tokens), dtype=bool, count=len(tokens))
     counts = np.asarray(counts, dtype=np.int64)
-    ranked = fasttext_order(is_label.astype(np.int8), counts)  # fastText sorts before it thresholds
-
-    def kept(mask: np.ndarray, minimum: int) -> tuple[list[bytes], np.ndarray]:
-        order = ranked[mask[ranked] & (counts[ranked] >= minimum)]
-        return [tokens[i] for i in order], counts[order]
-
-    words, word_counts = kept(~is_label, min_count)
-    labels, label_counts = kept(is_label, min_count_label)
+    word_ids, label_ids = split_dictionary(counts, is_label, min_count, min_count_label)
+    words, word_counts = [tokens[i] for i in word_ids], counts[word_ids]
+    labels, label_counts = [tokens[i] for i in label_ids], counts[label_ids]
     if not words:
         raise ValueError(f"{path}: Empty vocabulary. Try a smaller -minCount value.")
     if not labels:
