@@ -23,9 +23,10 @@ from ._vocab cimport KeyIndex, KeyStore, index_find, index_prefetch
 
 cnp.import_array()
 
-DEF BLOCK = 32          # words whose ids are prepared in one step
-DEF AHEAD = 4           # rows requested ahead of the one being summed (2-6 measured best here)
-DEF STREAM_BYTES = 8 << 20   # results at least this large bypass the cache
+cdef enum:
+    BLOCK = 32              # words whose ids are prepared in one step
+    AHEAD = 4               # rows requested ahead of the one being summed (2-6 measured best here)
+    STREAM_BYTES = 8 << 20  # results at least this large bypass the cache
 
 
 cdef struct Rows:
@@ -200,7 +201,8 @@ def mean_rows(const int64_t[::1] indptr, const int32_t[::1] ids,
     return out
 
 
-DEF LOOK_UP = -2
+cdef enum:
+    LOOK_UP = -2
 
 
 cdef struct BatchWords:
