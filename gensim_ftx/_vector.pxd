@@ -7,6 +7,7 @@
 # -ffp-contract=off (setup.py) so that no multiply-add is fused, which keeps its probabilities
 # equal to fastText's bit for bit.
 from libc.math cimport expf, logf
+from libc.stdint cimport int64_t
 
 
 cdef extern from *:
@@ -168,3 +169,27 @@ cdef inline float table_sigmoid(const float* table, float x) noexcept nogil:
     if x != x:
         return x
     return table[<int>((x + MAX_SIGMOID) * SIGMOID_TABLE_SIZE / MAX_SIGMOID / 2)]
+
+
+# fastText's input matrix as gensim keeps it, in two parts: rows below ``split`` (the words) in
+# ``head``, the others (the n-gram buckets) in ``tail``
+cdef struct SplitRows:
+    const float* head
+    const float* tail
+    int64_t split
+    int64_t nrows
+    int dim
+
+
+cdef inline const float* split_row(const SplitRows* m, int64_t row) noexcept nogil:
+    """Row ``row``, which the caller has checked to lie in ``[0, nrows)``."""
+    if row < m.split:
+        return m.head + row * m.dim
+    return m.tail + (row - m.split) * m.dim
+
+
+cdef inline const float* split_row_or_null(const SplitRows* m, int64_t row) noexcept nogil:
+    """Row ``row``, or NULL outside ``[0, nrows)``."""
+    if 0 <= row < m.nrows:
+        return split_row(m, row)
+    return NULL

@@ -21,8 +21,8 @@ from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._vector cimport (SIGMOID_TABLE_SIZE, exact_add, exact_axpy, exact_dot, exact_scale, fill_sigmoid_table,
-                                 table_sigmoid)
+from gensim_ftx._vector cimport (SIGMOID_TABLE_SIZE, SplitRows, exact_add, exact_axpy, exact_dot, exact_scale,
+                                 fill_sigmoid_table, split_row, table_sigmoid)
 from gensim_ftx.text._lines cimport LineIds, LineReader
 from gensim_ftx.text._subwords cimport SubwordHasher
 from gensim_ftx.text._vocab cimport KeyStore
@@ -81,12 +81,11 @@ cdef inline float std_log(float x) noexcept nogil:
 # ---------------------------------------------------------------------------------------------
 # matrices
 
-cdef struct Rows:
+cdef struct MatrixView:
+    # a model matrix, dense (the input matrix in gensim's two parts) or product-quantised
     int dim
     int64_t nrows
-    const float* dense        # rows [0, split) (NULL when quantised)
-    const float* dense_tail   # rows [split, nrows)
-    int64_t split
+    SplitRows dense           # the rows when not quantised
     const uint8_t* codes      # product quantisation: nsubq codes a row
     const float* centroids
     int nsubq
@@ -96,26 +95,20 @@ cdef struct Rows:
     const float* norm_centroids
 
 
-cdef inline const float* dense_row(const Rows* m, int64_t i) noexcept nogil:
-    if i < m.split:
-        return m.dense + i * m.dim
-    return m.dense_tail + (i - m.split) * m.dim
-
-
-cdef inline const float* centroid(const Rows* m, int sub, uint8_t code) noexcept nogil:
+cdef inline const float* centroid(const MatrixView* m, int sub, uint8_t code) noexcept nogil:
     if sub == m.nsubq - 1:
         return m.centroids + sub * KSUB * m.dsub + code * m.lastdsub
     return m.centroids + (sub * KSUB + code) * m.dsub
 
 
-cdef void add_row(const Rows* m, int64_t i, float* x) noexcept nogil:
+cdef void add_row(const MatrixView* m, int64_t i, float* x) noexcept nogil:
     """``x += row i`` (fastText's ``addRowToVector``; quantised rows decoded on the fly)."""
     cdef int sub, width
     cdef const float* c
     cdef const uint8_t* code
     cdef float alpha = 1.0
     if m.codes == NULL:
-        exact_add(x, dense_row(m, i), m.dim)
+        exact_add(x, split_row(&m.dense, i), m.dim)
         return
     if m.norm_codes != NULL:
         alpha = m.norm_centroids[m.norm_codes[i]]
@@ -126,14 +119,14 @@ cdef void add_row(const Rows* m, int64_t i, float* x) noexcept nogil:
         exact_axpy(x + sub * m.dsub, alpha, c, width)
 
 
-cdef float dot_row(const Rows* m, const float* x, int64_t i) noexcept nogil:
+cdef float dot_row(const MatrixView* m, const float* x, int64_t i) noexcept nogil:
     """Row i times ``x``, summed in order in float32 as fastText's ``dotRow``/``mulcode``."""
     cdef int j, sub, width
     cdef float total = 0.0, alpha = 1.0
     cdef const float* c
     cdef const uint8_t* code
     if m.codes == NULL:
-        return exact_dot(dense_row(m, i), x, m.dim)
+        return exact_dot(split_row(&m.dense, i), x, m.dim)
     code = m.codes + i * m.nsubq
     for sub in range(m.nsubq):
         c = centroid(m, sub, code[sub])
@@ -151,7 +144,7 @@ cdef class MatrixRows:
     Build with :meth:`dense` (one array, or gensim's word rows and n-gram rows as two) or
     :meth:`quantized` (a :class:`gensim_ftx.io.quant.QuantizedMatrix`).
     """
-    cdef Rows rows
+    cdef MatrixView rows
     cdef readonly object keep
 
     @staticmethod
@@ -159,20 +152,20 @@ cdef class MatrixRows:
         cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
         cdef const float[:, ::1] a = np.ascontiguousarray(head, dtype=np.float32)
         cdef const float[:, ::1] b
-        memset(&self.rows, 0, sizeof(Rows))
-        self.rows.dim = a.shape[1]
-        self.rows.split = a.shape[0]
-        self.rows.nrows = a.shape[0]
+        memset(&self.rows, 0, sizeof(MatrixView))
+        self.rows.dim = self.rows.dense.dim = a.shape[1]
+        self.rows.dense.split = self.rows.nrows = a.shape[0]
         if a.shape[0]:
-            self.rows.dense = &a[0, 0]
+            self.rows.dense.head = &a[0, 0]
         keep = [a]
         if tail is not None and len(tail):
             b = np.ascontiguousarray(tail, dtype=np.float32)
             if b.shape[1] != a.shape[1]:
                 raise ValueError(f"matrix parts differ in width: {a.shape[1]} and {b.shape[1]}")
-            self.rows.dense_tail = &b[0, 0]
+            self.rows.dense.tail = &b[0, 0]
             self.rows.nrows += b.shape[0]
             keep.append(b)
+        self.rows.dense.nrows = self.rows.nrows
         self.keep = keep
         return self
 
@@ -183,7 +176,7 @@ cdef class MatrixRows:
         cdef const float[::1] centroids = np.ascontiguousarray(matrix.pq.centroids, dtype=np.float32)
         cdef const uint8_t[::1] norm_codes
         cdef const float[::1] norm_centroids
-        memset(&self.rows, 0, sizeof(Rows))
+        memset(&self.rows, 0, sizeof(MatrixView))
         self.rows.dim = matrix.n
         self.rows.nrows = matrix.m
         self.rows.codes = &codes[0] if codes.shape[0] else NULL
@@ -368,7 +361,7 @@ cdef class Scorer:
 
     cdef void rank_labels(self, size_t k, float threshold, LineBuffers* b) noexcept nogil:
         """Fill ``b.heap`` with the best ``k`` (log-probability, label) pairs, best first."""
-        cdef const Rows* out = &self.output_rows.rows
+        cdef const MatrixView* out = &self.output_rows.rows
         cdef int32_t i, osz = self.nlabels
         cdef float top, z = 0.0, logp
         b.heap.clear()

@@ -17,7 +17,7 @@ from posix.mman cimport MADV_NOHUGEPAGE, madvise
 
 from cython.operator cimport dereference as deref
 
-from .._vector cimport gftx_prefetch_read_row, gftx_store_fence, gftx_store_row
+from .._vector cimport SplitRows, gftx_prefetch_read_row, gftx_store_fence, gftx_store_row, split_row_or_null
 from ._subwords cimport SubwordHasher, SubwordSpec, fnv1a_hash, word_subwords
 from ._vocab cimport KeyIndex, KeyStore, index_find, index_prefetch
 
@@ -29,39 +29,22 @@ cdef enum:
     STREAM_BYTES = 8 << 20  # results at least this large bypass the cache
 
 
-cdef struct Rows:
-    # fastText's input matrix as gensim splits it: ids below nvocab are vocab rows, the rest n-grams
-    const float* vocab
-    int64_t nvocab
-    const float* ngrams
-    int64_t nngrams
-    Py_ssize_t dim
-
-
-cdef inline const float* row_of(const Rows* m, int64_t row) noexcept nogil:
-    if 0 <= row < m.nvocab:
-        return m.vocab + row * m.dim
-    if m.nvocab <= row < m.nvocab + m.nngrams:
-        return m.ngrams + (row - m.nvocab) * m.dim
-    return NULL
-
-
-cdef inline void prefetch_row(const Rows* m, int64_t row) noexcept nogil:
-    cdef const float* src = row_of(m, row)
+cdef inline void prefetch_row(const SplitRows* m, int64_t row) noexcept nogil:
+    cdef const float* src = split_row_or_null(m, row)
     if src != NULL:
         gftx_prefetch_read_row(src, m.dim)
 
 
-cdef Rows matrices(const float[:, ::1] vocab, const float[:, ::1] ngrams, Py_ssize_t dim) except *:
-    """The two matrices as :c:type:`Rows`, checked against the output's ``dim`` columns."""
+cdef SplitRows matrices(const float[:, ::1] vocab, const float[:, ::1] ngrams, Py_ssize_t dim) except *:
+    """The two matrices as one :c:type:`SplitRows`, checked against the output's ``dim`` columns."""
     if vocab.shape[1] != dim or ngrams.shape[1] != dim:
         raise ValueError(f"dimension mismatch: out has {dim} columns, vocab {vocab.shape[1]}, "
                          f"ngrams {ngrams.shape[1]}")
-    cdef Rows m
-    m.vocab = &vocab[0, 0] if vocab.shape[0] else NULL
-    m.nvocab = vocab.shape[0]
-    m.ngrams = &ngrams[0, 0] if ngrams.shape[0] else NULL
-    m.nngrams = ngrams.shape[0]
+    cdef SplitRows m
+    m.head = &vocab[0, 0] if vocab.shape[0] else NULL
+    m.split = vocab.shape[0]
+    m.tail = &ngrams[0, 0] if ngrams.shape[0] else NULL
+    m.nrows = vocab.shape[0] + ngrams.shape[0]
     m.dim = dim
     return m
 
@@ -71,7 +54,7 @@ ctypedef void (*FillBlock)(void* source, Py_ssize_t begin, Py_ssize_t end,
                            vector[int32_t]& ids, vector[int64_t]& ends) noexcept nogil
 
 
-cdef int sum_block(const Rows* m, const int32_t* ids, Py_ssize_t nids, const int64_t* ends, Py_ssize_t nwords,
+cdef int sum_block(const SplitRows* m, const int32_t* ids, Py_ssize_t nids, const int64_t* ends, Py_ssize_t nwords,
                    const int32_t* following, Py_ssize_t nfollowing, float* out, float* acc,
                    bint stream) noexcept nogil:
     """fastText's getWordVector for each word of a block: sum in subword order, then scale by
@@ -92,7 +75,7 @@ cdef int sum_block(const Rows* m, const int32_t* ids, Py_ssize_t nids, const int
                 prefetch_row(m, ids[ahead])
             elif ahead - nids < nfollowing:
                 prefetch_row(m, following[ahead - nids])
-            src = row_of(m, ids[j])
+            src = split_row_or_null(m, ids[j])
             if src == NULL:
                 return -1
             for d in range(dim):
@@ -106,7 +89,7 @@ cdef int sum_block(const Rows* m, const int32_t* ids, Py_ssize_t nids, const int
     return 0
 
 
-cdef int mean_words(const Rows* m, FillBlock fill, void* source, Py_ssize_t start, Py_ssize_t stop,
+cdef int mean_words(const SplitRows* m, FillBlock fill, void* source, Py_ssize_t start, Py_ssize_t stop,
                     float* out, bint stream) noexcept nogil:
     """Write the mean of the rows of words ``start..stop-1`` into rows ``start..stop-1`` of ``out``.
 
@@ -174,7 +157,7 @@ def mean_rows(const int64_t[::1] indptr, const int32_t[::1] ids,
     cdef const int64_t[::1] sel
     cdef const int64_t* sel_ptr = NULL
     cdef Py_ssize_t nwords_csr = indptr.shape[0] - 1
-    cdef Rows m = matrices(vocab, ngrams, dim)
+    cdef SplitRows m = matrices(vocab, ngrams, dim)
     if select is not None:
         sel = np.ascontiguousarray(select, dtype=np.int64)
         if sel.shape[0] != count:
@@ -313,9 +296,9 @@ cdef class WordBatch:
         stop = count if stop < 0 else stop
         if not 0 <= start <= stop <= count or out.shape[0] < count:
             raise ValueError(f"cannot compose words {start}..{stop} of {count} into {out.shape[0]} rows")
-        cdef Rows m = matrices(vocab, ngrams, dim)
-        if hasher.spec.nwords != m.nvocab:
-            raise ValueError(f"the hasher numbers {hasher.spec.nwords} words, the matrix has {m.nvocab} rows")
+        cdef SplitRows m = matrices(vocab, ngrams, dim)
+        if hasher.spec.nwords != m.split:
+            raise ValueError(f"the hasher numbers {hasher.spec.nwords} words, the matrix has {m.split} rows")
         if start == stop or dim == 0:
             return
         source.data = self.data.data()
