@@ -10,6 +10,7 @@ message that names no argument. ``tests/test_args.py`` proves the faces agree wi
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -22,6 +23,7 @@ LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
 LOSS_NAMES = {code: name for name, code in LOSS_CODES.items()}
 MODEL_CODES = {"cbow": 1, "skipgram": 2, "supervised": 3}
 MODEL_NAMES = {code: name for name, code in MODEL_CODES.items()}
+UNSUPERVISED_LOSSES = ("ns", "hs", "softmax")  # word vectors have one target a step: no one-vs-all
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,11 @@ GENSIM_NAMES = {"alpha": "lr", "min_alpha": "lr", "vector_size": "dim", "window"
 def defaults(supervised: bool) -> dict:
     """fastText's defaults of every argument, for classifiers or for word vectors."""
     return {name: arg.default_for(supervised) for name, arg in ARGS.items()}
+
+
+def default_threads() -> int:
+    """fastText's Python default for ``thread``: every core but one (its C++ default is 12)."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 
 def bucket_for(bucket: int, word_ngrams: int, maxn: int) -> int:

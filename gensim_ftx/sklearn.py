@@ -20,6 +20,8 @@ import tempfile
 
 import numpy as np
 
+from .args import default_threads
+
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin
     from sklearn.utils.multiclass import type_of_target
@@ -123,7 +125,7 @@ class FastTextClassifier(ClassifierMixin, BaseEstimator):
                 path, lr=self.lr, dim=self.dim, ws=self.ws, epoch=self.epoch, minCount=self.minCount,
                 minCountLabel=self.minCountLabel, minn=self.minn, maxn=self.maxn, neg=self.neg,
                 wordNgrams=self.wordNgrams, loss=loss, bucket=self.bucket,
-                thread=self.thread or max(1, (os.cpu_count() or 2) - 1), lrUpdateRate=self.lrUpdateRate, t=self.t,
+                thread=self.thread or default_threads(), lrUpdateRate=self.lrUpdateRate, t=self.t,
                 seed=self.seed, verbose=self.verbose)
         finally:
             os.unlink(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 
-from .args import LOSS_CODES, MODEL_CODES, check_fasttext_args
+from .args import LOSS_CODES, MODEL_CODES, UNSUPERVISED_LOSSES, check_fasttext_args, default_threads
 from .io.fbbin import FacebookArgs
 from .io.vec import read_vec
 from .model import FastText
@@ -13,7 +13,6 @@ from .text.vocab import with_pretrained
 logger = logging.getLogger(__name__)
 
 _MODELS = {"skipgram": 1, "cbow": 0}
-_LOSSES = ("ns", "hs", "softmax")
 
 
 def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, dim: int = 100, ws: int = 5,
@@ -69,11 +68,11 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     """
     if model not in _MODELS:
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
-    if loss not in _LOSSES:
-        raise ValueError(f"loss must be one of {_LOSSES} for unsupervised training, got {loss!r}")
+    if loss not in UNSUPERVISED_LOSSES:
+        raise ValueError(f"loss must be one of {UNSUPERVISED_LOSSES} for unsupervised training, got {loss!r}")
     if not os.path.exists(input):
         raise FileNotFoundError(f"training file not found: {input}")
-    workers = thread if thread is not None else max(1, (os.cpu_count() or 2) - 1)
+    workers = thread if thread is not None else default_threads()
     checked = check_fasttext_args(dict(lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount,
                                        minCountLabel=minCountLabel, minn=minn, maxn=maxn, neg=neg,
                                        wordNgrams=wordNgrams, bucket=bucket, thread=workers,

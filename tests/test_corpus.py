@@ -474,3 +474,8 @@ def test_reader_errors(tmp_path):
     # end beyond the file is clamped.
     reader = ShardReader(path, table, 0, 1000, eos=True, max_line_tokens=10)
     assert reader.end == 5 and [line.tolist() for line in reader.read_all()] == [[0, 0, 0]]
+
+
+def test_separators_are_fasttexts():
+    """The tokeniser's separators (``_tokens.pxd``), as the Python side sees them, are readWord's."""
+    assert sorted(_corpus.SEPARATORS) == sorted(SEPARATORS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..args import ARGS
+from ..args import ARGS, AUTOTUNE_DEFAULTS
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
 from .parsing import PROG, ArgumentParser, _int_at_least, _non_negative_float
@@ -106,15 +106,17 @@ def add_parsers(commands) -> None:
                                   defaults=SUPERVISED_DEFAULTS, handler=cmd_supervised,
                                   losses=("softmax", "ns", "hs", "ova", "one-vs-all"), epilog=_EPILOG)
     tune = parser.add_argument_group("autotune arguments")
-    tune.add_argument("-autotune-validation", metavar="PATH", default="", help="validation file: search the "
-                      "arguments not given for the best score on it")
-    tune.add_argument("-autotune-metric", metavar="S", default="f1",
-                      help="f1, f1:LABEL, precisionAtRecall:R[:LABEL] or recallAtPrecision:P[:LABEL] [f1]")
-    tune.add_argument("-autotune-predictions", metavar="N", type=_int_at_least(1), default=1,
-                      help="labels predicted a line while tuning [1]")
-    tune.add_argument("-autotune-duration", metavar="SECONDS", type=_int_at_least(1), default=300,
-                      help="search time [300]")
-    tune.add_argument("-autotune-modelsize", metavar="SIZE", default="",
+    tune.add_argument("-autotune-validation", metavar="PATH", default=AUTOTUNE_DEFAULTS["autotuneValidationFile"],
+                      help="validation file: search the arguments not given for the best score on it")
+    metric, predictions, duration = (AUTOTUNE_DEFAULTS[name] for name in
+                                     ("autotuneMetric", "autotunePredictions", "autotuneDuration"))
+    tune.add_argument("-autotune-metric", metavar="S", default=metric,
+                      help=f"f1, f1:LABEL, precisionAtRecall:R[:LABEL] or recallAtPrecision:P[:LABEL] [{metric}]")
+    tune.add_argument("-autotune-predictions", metavar="N", type=_int_at_least(1), default=predictions,
+                      help=f"labels predicted a line while tuning [{predictions}]")
+    tune.add_argument("-autotune-duration", metavar="SECONDS", type=_int_at_least(1), default=duration,
+                      help=f"search time [{duration}]")
+    tune.add_argument("-autotune-modelsize", metavar="SIZE", default=AUTOTUNE_DEFAULTS["autotuneModelSize"],
                       help="file size to fit (quantised), e.g. 2M [unlimited]")
     quant: ArgumentParser = commands.add_parser(
         "quantize", help="quantize a model to reduce the memory usage",
@@ -130,9 +132,14 @@ def add_parsers(commands) -> None:
     quant.add_argument("-qout", action="store_true", help="whether the classifier is quantized")
     quant.add_argument("-dsub", type=_int_at_least(1), default=2, metavar="N",
                        help="size of each sub-vector [2]")
-    quant.add_argument("-epoch", type=_int_at_least(1), default=5, metavar="N", help="epochs of retraining [5]")
-    quant.add_argument("-lr", type=_non_negative_float, default=0.05, metavar="X",
-                       help="learning rate of retraining [0.05]")
-    quant.add_argument("-thread", type=_int_at_least(1), default=12, metavar="N", help="number of threads [12]")
-    quant.add_argument("-verbose", type=_int_at_least(0), default=2, metavar="N", help="verbosity level [2]")
+    # fastText's quantize retrains with its (unsupervised) Args defaults
+    epoch, lr, thread, verbose = (ARGS[name].default for name in ("epoch", "lr", "thread", "verbose"))
+    quant.add_argument("-epoch", type=_int_at_least(1), default=epoch, metavar="N",
+                       help=f"epochs of retraining [{epoch}]")
+    quant.add_argument("-lr", type=_non_negative_float, default=lr, metavar="X",
+                       help=f"learning rate of retraining [{lr:g}]")
+    quant.add_argument("-thread", type=_int_at_least(1), default=thread, metavar="N",
+                       help=f"number of threads [{thread}]")
+    quant.add_argument("-verbose", type=_int_at_least(0), default=verbose, metavar="N",
+                       help=f"verbosity level [{verbose}]")
     quant.set_defaults(handler=cmd_quantize)

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from ..args import ARGS, bucket_for
+from ..args import ARGS, UNSUPERVISED_LOSSES, bucket_for
 from ..io.source import is_plain_local
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
@@ -187,7 +187,7 @@ _HELP = {"wordNgrams": "max length of word ngram (recorded only for unsupervised
 
 def _add_training_parser(commands: argparse._SubParsersAction, name: str, summary: str, *,
                          defaults: dict | None = None, handler: Callable | None = None,
-                         losses: tuple = ("ns", "hs", "softmax"), epilog: str | None = None) -> ArgumentParser:
+                         losses: tuple = UNSUPERVISED_LOSSES, epilog: str | None = None) -> ArgumentParser:
     """A training command with fastText's flags; ``defaults`` overrides fastText's unsupervised defaults."""
     parser = commands.add_parser(name, help=summary, description=f"{summary} (fastText's '{name}' command).",
                                  epilog=epilog or _TRAIN_EPILOG.format(prog=PROG), allow_abbrev=False,

@@ -4,13 +4,12 @@ the internal object Python code written for fastText sometimes calls."""
 from __future__ import annotations
 
 import enum
-import os
 import types
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..args import ARGS, AUTOTUNE_DEFAULTS, LOSS_CODES, MODEL_CODES, defaults
+from ..args import ARGS, AUTOTUNE_DEFAULTS, LOSS_CODES, MODEL_CODES, default_threads, defaults
 from ..io.fbbin import FacebookArgs
 
 if TYPE_CHECKING:
@@ -36,8 +35,8 @@ class model_name(enum.Enum):  # noqa: N801 - fastText's name
     supervised = MODEL_CODES["supervised"]
 
 
-ARG_NAMES = ("lr", "dim", "ws", "epoch", "minCount", "minCountLabel", "minn", "maxn", "neg", "wordNgrams", "loss",
-             "bucket", "thread", "lrUpdateRate", "t", "label", "verbose", "pretrainedVectors")
+# the training arguments a model object shows as attributes (model.dim, model.loss...)
+ARG_NAMES = tuple(name for name, arg in ARGS.items() if arg.group != "autotune arguments" and name != "seed")
 
 
 def _file_args(args: FacebookArgs) -> dict:
@@ -46,7 +45,7 @@ def _file_args(args: FacebookArgs) -> dict:
     return dict(lr=table["lr"], dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.min_count,
                 minCountLabel=table["minCountLabel"], minn=args.minn, maxn=args.maxn, neg=args.neg,
                 wordNgrams=args.word_ngrams, loss=loss_name(args.loss), bucket=args.bucket,
-                thread=max(1, (os.cpu_count() or 2) - 1), lrUpdateRate=args.lr_update_rate, t=args.t,
+                thread=default_threads(), lrUpdateRate=args.lr_update_rate, t=args.t,
                 label=table["label"], verbose=table["verbose"], pretrainedVectors=table["pretrainedVectors"])
 
 

@@ -2,11 +2,10 @@
 its snake_case aliases, its defaults and its errors for unknown or repeated arguments."""
 from __future__ import annotations
 
-import multiprocessing
 import sys
 from itertools import chain
 
-from ..args import AUTOTUNE_DEFAULTS, bucket_for, check_fasttext_args, defaults
+from ..args import AUTOTUNE_DEFAULTS, bucket_for, check_fasttext_args, default_threads, defaults
 from .autotune import autotune
 from .model import _FastText
 from .supervised_training import parse_loss, printed_supervised_model, supervised_model
@@ -25,7 +24,7 @@ def _python_defaults(supervised: bool) -> dict:
     """fastText's Python defaults (its ``unsupervised_default``): the table's, with ``thread``
     all cores but one (the C++ default is 12)."""
     table = defaults(supervised)
-    table["thread"] = max(1, multiprocessing.cpu_count() - 1)
+    table["thread"] = default_threads()
     names = ("model",) + UNSUPERVISED_ARGS[2:] + tuple(AUTOTUNE_DEFAULTS)
     table["model"] = "supervised" if supervised else "skipgram"
     return {name: table[name] for name in names}

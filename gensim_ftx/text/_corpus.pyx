@@ -42,7 +42,8 @@ DEFAULT_MAX_TOKEN_BYTES = 1 << 20
 cdef Py_ssize_t SHARD_BUFFER_BYTES = 1 << 20
 cdef const unsigned char* EOS_WORD = <const unsigned char*>b"</s>"
 
-SEPARATORS = b" \n\r\t\v\f\0"  # the bytes that end a token (fastText's readWord; see _tokens.pxd)
+# the bytes that end a token (fastText's readWord), from the tokeniser itself
+SEPARATORS = bytes([c for c in range(256) if is_separator(c)])
 
 
 # ---------------------------------------------------------------------------------------------
