@@ -14,7 +14,7 @@ import numpy as np
 from .args import LOSS_CODES
 from .io.atomic import write_atomically
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, write_model
-from .io.loading import read_file, source_name, word_table
+from .io.loading import read_file, source_name, vocabulary_from_fields
 from .io.quant import QuantizedMatrix
 from .io.source import is_plain_local
 from .keyedvectors import FastTextKeyedVectors
@@ -37,7 +37,7 @@ def _read(path, encoding: str, full_model: bool, mmap: str | None,
 
 def _vocabulary(version: int | None, args: FacebookArgs, fields: dict, encoding: str) -> FastTextKeyedVectors:
     """Keyed vectors with the words, counts and subword table of a parsed dictionary (no matrices yet)."""
-    return word_table(version, args, fields, encoding, table=FastTextKeyedVectors)
+    return vocabulary_from_fields(version, args, fields, encoding, table=FastTextKeyedVectors)
 
 
 def load_facebook_vectors(path, encoding: str = "utf-8", *, mmap: str | None = None) -> FastTextKeyedVectors:

@@ -24,7 +24,7 @@ from .fbbin import FacebookArgs, FacebookModelFile, read_model
 from .quant import QuantizedMatrix
 from .source import ByteSource, is_plain_local
 
-__all__ = ["MMAP_MODES", "open_source", "read_file", "set_input_rows", "source_name", "word_table"]
+__all__ = ["MMAP_MODES", "open_source", "read_file", "set_input_rows", "source_name", "vocabulary_from_fields"]
 
 logger = logging.getLogger("gensim_ftx.facebook")
 
@@ -72,7 +72,7 @@ def read_file(path, encoding: str, full_model: bool, mmap: str | None, dense: bo
     built = {}
 
     def build_vocabulary(version, args, fields) -> None:
-        built["table"] = word_table(version, args, fields, encoding, table)
+        built["table"] = vocabulary_from_fields(version, args, fields, encoding, table)
         fields["word_blob"] = fields["word_starts"] = fields["word_ends"] = None
 
     with open_source(path, mmap) as (src, local):
@@ -97,7 +97,7 @@ def set_input_rows(words: SubwordVectors, mf: FacebookModelFile) -> None:
     words.vectors_ngrams = matrix[mf.nwords:]
 
 
-def word_table(version: int | None, args: FacebookArgs, fields: dict, encoding: str,
+def vocabulary_from_fields(version: int | None, args: FacebookArgs, fields: dict, encoding: str,
                table: type = SubwordVectors) -> SubwordVectors:
     """A ``table`` (:class:`SubwordVectors` or :class:`gensim_ftx.FastTextKeyedVectors`) with the
     words, counts and subword settings of a parsed dictionary (no matrices yet)."""
