@@ -37,6 +37,8 @@ setup(
             extension("gensim_ftx.text._corpus"),
             extension("gensim_ftx.text._counts"),
             extension("gensim_ftx.text._lines"),
+            # the losses rank labels too: no fused multiply-adds (as the scorer), see _losses.pyx
+            extension("gensim_ftx.train._losses", ("-ffp-contract=off",)),
             extension("gensim_ftx.train._kernels"),
             extension("gensim_ftx.train._engine"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds

@@ -7,7 +7,7 @@
 # -ffp-contract=off (setup.py) so that no multiply-add is fused, which keeps its probabilities
 # equal to fastText's bit for bit.
 from libc.math cimport expf, logf
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
 
 cdef extern from *:
@@ -193,3 +193,64 @@ cdef inline const float* split_row_or_null(const SplitRows* m, int64_t row) noex
     if 0 <= row < m.nrows:
         return split_row(m, row)
     return NULL
+
+
+# A model matrix as prediction reads it: dense rows (in two parts, as above) or product-quantised
+# codes, decoded on the fly as fastText scores ``.ftz`` models. Exact arithmetic: its users are
+# compiled without fused multiply-adds.
+cdef enum:
+    KSUB = 256                    # centroids per sub-quantiser
+
+
+cdef struct MatrixView:
+    int dim
+    int64_t nrows
+    SplitRows dense               # the rows when not quantised
+    const uint8_t* codes          # product quantisation: nsubq codes a row
+    const float* centroids
+    int nsubq
+    int dsub
+    int lastdsub
+    const uint8_t* norm_codes     # NULL unless norms are quantised too
+    const float* norm_centroids
+
+
+cdef inline const float* centroid(const MatrixView* m, int sub, uint8_t code) noexcept nogil:
+    if sub == m.nsubq - 1:
+        return m.centroids + sub * KSUB * m.dsub + code * m.lastdsub
+    return m.centroids + (sub * KSUB + code) * m.dsub
+
+
+cdef inline void add_row(const MatrixView* m, int64_t i, float* x) noexcept nogil:
+    """``x += row i`` (fastText's ``addRowToVector``; quantised rows decoded on the fly)."""
+    cdef int sub, width
+    cdef const uint8_t* code
+    cdef float alpha = 1.0
+    if m.codes == NULL:
+        exact_add(x, split_row(&m.dense, i), m.dim)
+        return
+    if m.norm_codes != NULL:
+        alpha = m.norm_centroids[m.norm_codes[i]]
+    code = m.codes + i * m.nsubq
+    for sub in range(m.nsubq):
+        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
+        exact_axpy(x + sub * m.dsub, alpha, centroid(m, sub, code[sub]), width)
+
+
+cdef inline float dot_row(const MatrixView* m, const float* x, int64_t i) noexcept nogil:
+    """Row i times ``x``, summed in order in float32 as fastText's ``dotRow``/``mulcode``."""
+    cdef int j, sub, width
+    cdef float total = 0.0, alpha = 1.0
+    cdef const float* c
+    cdef const uint8_t* code
+    if m.codes == NULL:
+        return exact_dot(split_row(&m.dense, i), x, m.dim)
+    code = m.codes + i * m.nsubq
+    for sub in range(m.nsubq):
+        c = centroid(m, sub, code[sub])
+        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
+        for j in range(width):
+            total += x[sub * m.dsub + j] * c[j]
+    if m.norm_codes != NULL:
+        alpha = m.norm_centroids[m.norm_codes[i]]
+    return total * alpha

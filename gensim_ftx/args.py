@@ -31,7 +31,8 @@ class Arg:
     """One of fastText's arguments.
 
     ``default`` is fastText's for unsupervised training (``Args()``), ``supervised`` its default
-    for classifiers where that differs; ``kind`` is ``int``, ``float`` or ``str``; numbers must lie
+    for classifiers where that differs; ``kind`` is ``int``, ``float``, ``str`` or ``bool`` (a
+    flag); numbers must lie
     in ``[low, high]``; ``group`` is the section of fastText's help it is listed in.
     """
 
@@ -76,8 +77,17 @@ ARGS = {arg.name: arg for arg in (
     Arg("autotuneModelSize", "", str, "constraint on the model's size (e.g. 2M): quantise to fit", _A),
 )}
 
-# the quantisation arguments (fastText's ``quantize``): checked, not defaults of training
-_QUANTIZE_LIMITS = {"dsub": (True, 1, INT32_MAX), "cutoff": (True, 0, 2**63 - 1)}
+# the arguments of fastText's ``quantize`` (its help's "quantization arguments"), apart: they are
+# not training's and no .bin header stores them
+_Q = "quantization arguments"
+QUANTIZE_ARGS = {arg.name: arg for arg in (
+    Arg("cutoff", 0, int, "number of words and ngrams to retain", _Q, 0, 2**63 - 1),
+    Arg("retrain", False, bool, "whether embeddings are finetuned if a cutoff is applied", _Q),
+    Arg("qnorm", False, bool, "whether the norm is quantized separately", _Q),
+    Arg("qout", False, bool, "whether the classifier is quantized", _Q),
+    Arg("dsub", 2, int, "size of each sub-vector", _Q, 1),
+)}
+_QUANTIZE_LIMITS = {name: (True, arg.low, arg.high) for name, arg in QUANTIZE_ARGS.items() if arg.kind is int}
 
 # fastText name: (integer?, lowest, highest). Floats must also be finite.
 # (autotune checks its own arguments as fastText's autotune does)

@@ -25,7 +25,6 @@ import fcntl
 import hashlib
 import math
 import os
-import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -34,8 +33,8 @@ from numbers import Integral
 
 import numpy as np
 
-from .io.atomic import write_atomically
 from .io.fbbin import FacebookArgs, read_header
+from .io.remote import download
 from .io.source import COMPRESSED_SUFFIXES, ByteSource
 from .predict.scorer import Batch
 from .text._corpus import DEFAULT_MAX_TOKEN_BYTES, SEPARATORS
@@ -89,8 +88,6 @@ def cache_dir() -> str:
 def _download(url: str, key: str) -> str:
     """A local copy of ``url``, fetched once per machine: a file lock keeps the processes of one
     machine from fetching it together, and the copy appears under its name only when complete."""
-    import smart_open
-
     folder = cache_dir()
     os.makedirs(folder, exist_ok=True)
     name = hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
@@ -99,8 +96,7 @@ def _download(url: str, key: str) -> str:
     with open(os.path.join(folder, name + ".lock"), "wb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not os.path.exists(target):
-            with smart_open.open(url, "rb", compression="infer_from_extension") as src:
-                write_atomically(target, lambda out: shutil.copyfileobj(src, out, 1 << 24))
+            download(url, target, decompress=True)
     return target
 
 

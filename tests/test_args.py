@@ -105,3 +105,19 @@ def test_saved_arguments_are_the_ones_given(tmp_path):
     assert saved.model == fasttext.FastText.model_name.supervised
     for name in ("lr", "thread", "minCountLabel", "label", "verbose", "pretrainedVectors"):  # not in a .bin
         assert getattr(saved, name) == table.ARGS[name].default, name
+
+
+def test_quantize_defaults_are_the_table():
+    """fastText's quantize arguments: both faces' signatures and the CLI's flags take the table's defaults."""
+    from gensim_ftx.cli import build_parser
+    from gensim_ftx.fasttext.model import _FastText
+    from gensim_ftx.quantize import quantize_model
+
+    for function in (_FastText.quantize, quantize_model):
+        params = inspect.signature(function).parameters
+        for name, arg in table.QUANTIZE_ARGS.items():
+            assert params[name].default == arg.default, (function.__qualname__, name)
+    parsed = build_parser().parse_args(["quantize", "-output", "m"])
+    assert {name: getattr(parsed, name) for name in table.QUANTIZE_ARGS} == \
+        {name: arg.default for name, arg in table.QUANTIZE_ARGS.items()}
+    assert table.LIMITS["dsub"] == (True, 1, table.INT32_MAX) and table.LIMITS["cutoff"][1] == 0

@@ -306,12 +306,19 @@ def _saved(model, tiny) -> str:
     return path
 
 
-def test_one_vs_all_refuses_word_targets():
-    """One-vs-all's positives are a line's labels: skip-gram and CBOW, with one target a step,
-    are refused instead of training with no positives."""
-    vocab, ngrams, output = np.zeros((3, 4), np.float32), np.zeros((0, 4), np.float32), np.zeros((3, 4), np.float32)
-    model = KernelModel(vocab, ngrams, output, np.array([0, 1, 2, 3]), np.array([0, 1, 2], np.int32), loss="ova")
+@pytest.mark.parametrize("sg", [True, False])
+def test_one_vs_all_takes_every_word_of_the_line_as_positive(sg):
+    """A loss receives the whole target list: one-vs-all in skip-gram and CBOW treats every word of
+    the line as a positive at each step, as fastText does (its ``update(input, line, w, ...)``),
+    and every other output row as a negative. All input rows are equal here, so every hidden
+    vector is ``v`` and each step moves a positive's output row towards ``v``, a negative's away."""
+    v = np.array([0.5, -0.25, 0.75, 0.1], np.float32)
+    vocab, ngrams, output = np.tile(v, (4, 1)), np.zeros((0, 4), np.float32), np.zeros((4, 4), np.float32)
+    model = KernelModel(vocab, ngrams, output, np.array([0, 1, 2, 3, 4]), np.array([0, 1, 2, 3], np.int32),
+                        loss="ova", sg=sg, window=2)
     worker = Worker(model, 1)
-    with pytest.raises(ValueError, match="one-vs-all"):
-        worker.train_batch(model, np.array([0, 1, 2], np.int32), np.array([0, 3]), 0.1, 0.0, 0.0,
-                           np.zeros(1, np.int64))
+    worker.train_batch(model, np.array([0, 1, 2], np.int32), np.array([0, 3]), 0.1, 0.0, 0.0, np.zeros(1, np.int64))
+    scores = output @ v
+    assert np.all(scores[:3] > 0) and scores[3] < 0, scores
+    # each step gave all three line words the same update: their rows are equal
+    assert np.array_equal(output[0], output[1]) and np.array_equal(output[1], output[2])

@@ -2,12 +2,14 @@
 fastText's, bad rows named, models cached per process, corpus counting split anywhere equal to one pass."""
 from __future__ import annotations
 
+import gzip
 import http.server
 import os
 import pickle
 import random
 import shutil
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -141,6 +143,7 @@ def test_model_from_url_is_downloaded_once(trained_model, tmp_path, monkeypatch)
     served = tmp_path / "served"
     served.mkdir()
     shutil.copyfile(trained.path, served / "model.bin")
+    (served / "model.bin.gz").write_bytes(gzip.compress(Path(trained.path).read_bytes()))
     requests = []
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -169,6 +172,9 @@ def test_model_from_url_is_downloaded_once(trained_model, tmp_path, monkeypatch)
         assert requests.count("/model.bin") - downloads <= 1  # a header read at most, not the model
         cached = [p for p in os.listdir(tmp_path / "cache") if p.endswith(".bin")]
         assert len(cached) == 1 and not [p for p in os.listdir(tmp_path / "cache") if p.endswith(".part")]
+        # a compressed model is decompressed on its way into the cache
+        pd.testing.assert_frame_equal(predict_partition(texts, url + ".gz", k=2), frame)
+        assert len([p for p in os.listdir(tmp_path / "cache") if p.endswith(".bin")]) == 2
     finally:
         server.shutdown()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..args import ARGS, AUTOTUNE_DEFAULTS
+from ..args import ARGS, AUTOTUNE_DEFAULTS, QUANTIZE_ARGS
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
 from .parsing import PROG, ArgumentParser, _int_at_least, _non_negative_float
@@ -125,13 +125,12 @@ def add_parsers(commands) -> None:
         allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter)
     quant.add_argument("-output", required=True, metavar="PATH", help="model to quantise, without extension")
     quant.add_argument("-input", default="", metavar="PATH", help="training file, for -retrain")
-    quant.add_argument("-cutoff", type=_int_at_least(0), default=0, metavar="N",
-                       help="number of words and ngrams to retain [0]")
-    quant.add_argument("-retrain", action="store_true", help="whether embeddings are finetuned if a cutoff is applied")
-    quant.add_argument("-qnorm", action="store_true", help="whether the norm is quantized separately")
-    quant.add_argument("-qout", action="store_true", help="whether the classifier is quantized")
-    quant.add_argument("-dsub", type=_int_at_least(1), default=2, metavar="N",
-                       help="size of each sub-vector [2]")
+    for name, arg in QUANTIZE_ARGS.items():
+        if arg.kind is bool:
+            quant.add_argument(f"-{name}", action="store_true", help=arg.help)
+        else:
+            quant.add_argument(f"-{name}", type=_int_at_least(int(arg.low)), default=arg.default, metavar="N",
+                               help=f"{arg.help} [{arg.default}]")
     # fastText's quantize retrains with its (unsupervised) Args defaults
     epoch, lr, thread, verbose = (ARGS[name].default for name in ("epoch", "lr", "thread", "verbose"))
     quant.add_argument("-epoch", type=_int_at_least(1), default=epoch, metavar="N",

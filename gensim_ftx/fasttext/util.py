@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..io.atomic import write_atomically
+from ..io.remote import download
 
 # Languages of Meta's Common Crawl vectors (https://fasttext.cc/docs/en/crawl-vectors.html).
 valid_lang_ids = set(
@@ -86,31 +87,12 @@ def _progress(done: int, total: int | None) -> None:
 
 
 def _download(url: str, target: str) -> None:
-    """Fetch ``url`` into ``target``; a partial download never takes its place."""
-    import urllib.error
-    import urllib.request  # here, not at the top: it costs a predict-only script 25 ms
-
+    """Fetch ``url`` into ``target`` with fastText's progress bar; a partial download never takes its place."""
     print(f"Downloading {url}")
     try:
-        response = urllib.request.urlopen(url)
-    except (urllib.error.URLError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise OSError(f"cannot download {url}: {reason}. Download it by other means and pass its path "
-                      "to load_model.") from err
-    total = response.headers.get("Content-Length")
-    total = int(total) if total and total.strip().isdigit() else None
-
-    def write(out) -> None:
-        done = 0
-        while chunk := response.read(_CHUNK):
-            out.write(chunk)
-            done += len(chunk)
-            _progress(done, total)
-        if total is not None and done != total:
-            raise OSError(f"{url}: download ended after {done} of {total} bytes")
-
-    with response:
-        write_atomically(target, write)
+        download(url, target, progress=_progress)
+    except OSError as err:
+        raise OSError(f"{err}. Download it by other means and pass its path to load_model.") from err
 
 
 def download_model(lang_id: str, if_exists: str = "strict", dimension: int | None = None, *,

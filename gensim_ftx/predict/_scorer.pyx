@@ -16,126 +16,21 @@ from gensim_ftx.args import LOSS_CODES
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.math cimport exp, expf, log
+from libc.math cimport expf
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._vector cimport (SIGMOID_TABLE_SIZE, SplitRows, exact_add, exact_axpy, exact_dot, exact_scale,
-                                 fill_sigmoid_table, split_row, table_sigmoid)
+from gensim_ftx._vector cimport MatrixView, add_row, exact_scale
+from gensim_ftx.train._losses cimport loss_for
+from gensim_ftx.train._views cimport Loss, RankView, rank, scored
 from gensim_ftx.text._lines cimport LineIds, LineReader
 from gensim_ftx.text._subwords cimport SubwordHasher
 from gensim_ftx.text._vocab cimport KeyStore
 
 cnp.import_array()
 
-cdef extern from * nogil:
-    """
-    #include <algorithm>
-    #include <utility>
-    #include <vector>
-    typedef std::pair<float, int32_t> gftx_scored;
-    /* fastText ranks (log-probability, label) pairs in a heap whose front is the worst kept. */
-    static inline bool gftx_worse_first(const gftx_scored& a, const gftx_scored& b) {
-        return a.first > b.first;
-    }
-    static inline void gftx_keep_best(std::vector<gftx_scored>& heap, float score, int32_t id, size_t k) {
-        heap.push_back(gftx_scored(score, id));
-        std::push_heap(heap.begin(), heap.end(), gftx_worse_first);
-        if (heap.size() > k) {
-            std::pop_heap(heap.begin(), heap.end(), gftx_worse_first);
-            heap.pop_back();
-        }
-    }
-    static inline void gftx_rank(std::vector<gftx_scored>& heap) {
-        std::sort_heap(heap.begin(), heap.end(), gftx_worse_first);
-    }
-    """
-    cdef cppclass scored "gftx_scored":
-        float first
-        int32_t second
-    void keep_best "gftx_keep_best"(vector[scored]& heap, float score, int32_t id, size_t k)
-    void rank "gftx_rank"(vector[scored]& heap)
-
-cdef enum:
-    KSUB = 256                    # centroids per sub-quantiser
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
-
-cdef enum:  # the nogil switch's names for fastText's loss codes (gensim_ftx.args.LOSS_CODES)
-    LOSS_HS = 1
-    LOSS_NS = 2
-    LOSS_SOFTMAX = 3
-    LOSS_OVA = 4
-if LOSS_CODES != {"hs": LOSS_HS, "ns": LOSS_NS, "softmax": LOSS_SOFTMAX, "ova": LOSS_OVA}:
-    raise ImportError("the scorer's loss codes disagree with gensim_ftx.args.LOSS_CODES")
-
-cdef float SIGMOID[SIGMOID_TABLE_SIZE + 1]
-fill_sigmoid_table(SIGMOID)
-
-
-cdef inline float std_log(float x) noexcept nogil:
-    # fastText adds 1e-5 in double precision and keeps the log as float
-    return <float>log(<double>x + 1e-5)
-
-
-# ---------------------------------------------------------------------------------------------
-# matrices
-
-cdef struct MatrixView:
-    # a model matrix, dense (the input matrix in gensim's two parts) or product-quantised
-    int dim
-    int64_t nrows
-    SplitRows dense           # the rows when not quantised
-    const uint8_t* codes      # product quantisation: nsubq codes a row
-    const float* centroids
-    int nsubq
-    int dsub
-    int lastdsub
-    const uint8_t* norm_codes  # NULL unless norms are quantised too
-    const float* norm_centroids
-
-
-cdef inline const float* centroid(const MatrixView* m, int sub, uint8_t code) noexcept nogil:
-    if sub == m.nsubq - 1:
-        return m.centroids + sub * KSUB * m.dsub + code * m.lastdsub
-    return m.centroids + (sub * KSUB + code) * m.dsub
-
-
-cdef void add_row(const MatrixView* m, int64_t i, float* x) noexcept nogil:
-    """``x += row i`` (fastText's ``addRowToVector``; quantised rows decoded on the fly)."""
-    cdef int sub, width
-    cdef const float* c
-    cdef const uint8_t* code
-    cdef float alpha = 1.0
-    if m.codes == NULL:
-        exact_add(x, split_row(&m.dense, i), m.dim)
-        return
-    if m.norm_codes != NULL:
-        alpha = m.norm_centroids[m.norm_codes[i]]
-    code = m.codes + i * m.nsubq
-    for sub in range(m.nsubq):
-        c = centroid(m, sub, code[sub])
-        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
-        exact_axpy(x + sub * m.dsub, alpha, c, width)
-
-
-cdef float dot_row(const MatrixView* m, const float* x, int64_t i) noexcept nogil:
-    """Row i times ``x``, summed in order in float32 as fastText's ``dotRow``/``mulcode``."""
-    cdef int j, sub, width
-    cdef float total = 0.0, alpha = 1.0
-    cdef const float* c
-    cdef const uint8_t* code
-    if m.codes == NULL:
-        return exact_dot(split_row(&m.dense, i), x, m.dim)
-    code = m.codes + i * m.nsubq
-    for sub in range(m.nsubq):
-        c = centroid(m, sub, code[sub])
-        width = m.lastdsub if sub == m.nsubq - 1 else m.dsub
-        for j in range(width):
-            total += x[sub * m.dsub + j] * c[j]
-    if m.norm_codes != NULL:
-        alpha = m.norm_centroids[m.norm_codes[i]]
-    return total * alpha
 
 
 cdef class MatrixRows:
@@ -274,10 +169,8 @@ cdef class Scorer:
     cdef int32_t nlabels
     cdef MatrixRows input_rows
     cdef MatrixRows output_rows
-    cdef int loss
-    cdef const int32_t* left
-    cdef const int32_t* right
-    cdef const float* output_t   # dense output transposed (dim x nlabels), or NULL
+    cdef const Loss* loss
+    cdef RankView ranking        # what the loss ranks labels from
     cdef object keep
 
     def __cinit__(self, KeyStore words not None, KeyStore labels not None, int32_t nwords,
@@ -293,32 +186,36 @@ cdef class Scorer:
         self.nlabels = labels.size()
         self.input_rows = input
         self.output_rows = output
-        self.loss = LOSS_CODES[loss]
+        self.loss = loss_for(LOSS_CODES[loss])
         self.keep = []
+        memset(&self.ranking, 0, sizeof(RankView))
+        self.ranking.nlabels = self.nlabels
+        if output is not None:
+            self.ranking.output = output.rows
         if output is not None and output.rows.dim != input.rows.dim:
             raise ValueError(f"input rows have {input.rows.dim} columns, output rows {output.rows.dim}")
         _check_input_rows(input, nwords, hasher, word_ngrams, bucket, self.reader.nwords, subword_ids)
         if output is not None and self.nlabels:
             # hs scores internal nodes: rows 0..nlabels-2; the others one row a label
-            needed = self.nlabels - 1 if self.loss == LOSS_HS else self.nlabels
+            needed = self.nlabels - 1 if loss == "hs" else self.nlabels
             if output.rows.nrows < needed:
                 raise ValueError(f"the output matrix has {output.rows.nrows} rows; the model's {self.nlabels} labels "
                                  f"need {needed} ({loss} loss)")
-        if self.loss == LOSS_HS and output is not None and self.nlabels:
+        if loss == "hs" and output is not None and self.nlabels:
             left = np.ascontiguousarray(tree_left, dtype=np.int32)
             right = np.ascontiguousarray(tree_right, dtype=np.int32)
             if left.shape[0] != 2 * self.nlabels - 1 or right.shape[0] != left.shape[0]:
                 raise ValueError(f"a tree over {self.nlabels} labels has {2 * self.nlabels - 1} nodes")
-            self.left = &left[0]
-            self.right = &right[0]
+            self.ranking.left = &left[0]
+            self.ranking.right = &right[0]
             self.keep += [left, right]
         cdef const float[:, ::1] transposed
-        if output is not None and self.loss != LOSS_HS and output.rows.codes == NULL and \
+        if output is not None and loss != "hs" and output.rows.codes == NULL and \
                 0 < output.rows.nrows * output.rows.dim <= TRANSPOSE_LIMIT:
             # Scores of all labels, one hidden component at a time: SIMD across labels while each
             # label's sum still runs over the components in fastText's order (the same bits).
             transposed = np.ascontiguousarray(np.asarray(output.keep[0]).T)
-            self.output_t = &transposed[0, 0]
+            self.ranking.output_t = &transposed[0, 0]
             self.keep.append(transposed)
 
     @property
@@ -335,64 +232,10 @@ cdef class Scorer:
         if count:
             exact_scale(out, <float>(1.0 / <double>count), dim)
 
-    # -- ranking labels --------------------------------------------------------------------
-
-    cdef void tree_walk(self, size_t k, float threshold, int32_t node, float score, LineBuffers* b) noexcept nogil:
-        cdef float f
-        if score < std_log(threshold):
-            return
-        if b.heap.size() == k and score < b.heap[0].first:
-            return
-        if self.left[node] == -1 and self.right[node] == -1:
-            keep_best(b.heap, score, node, k)
-            return
-        f = dot_row(&self.output_rows.rows, b.hidden.data(), node - self.nlabels)
-        f = <float>(1.0 / <float>(1 + expf(-f)))
-        self.tree_walk(k, threshold, self.left[node], score + std_log(<float>(1.0 - <double>f)), b)
-        self.tree_walk(k, threshold, self.right[node], score + std_log(f), b)
-
-    cdef void all_scores(self, const float* hidden, float* scores) noexcept nogil:
-        cdef int32_t i, osz = self.nlabels
-        cdef int j
-        for i in range(osz):
-            scores[i] = 0.0
-        for j in range(self.input_rows.rows.dim):
-            exact_axpy(scores, hidden[j], self.output_t + j * osz, osz)
-
     cdef void rank_labels(self, size_t k, float threshold, LineBuffers* b) noexcept nogil:
         """Fill ``b.heap`` with the best ``k`` (log-probability, label) pairs, best first."""
-        cdef const MatrixView* out = &self.output_rows.rows
-        cdef int32_t i, osz = self.nlabels
-        cdef float top, z = 0.0, logp
         b.heap.clear()
-        if self.loss == LOSS_HS:
-            self.tree_walk(k, threshold, 2 * osz - 2, 0.0, b)
-        else:
-            b.output.resize(osz)
-            if self.output_t != NULL:
-                self.all_scores(b.hidden.data(), b.output.data())
-            else:
-                for i in range(osz):
-                    b.output[i] = dot_row(out, b.hidden.data(), i)
-            if self.loss == LOSS_SOFTMAX:
-                top = b.output[0]
-                for i in range(osz):
-                    top = max(b.output[i], top)
-                for i in range(osz):
-                    b.output[i] = <float>exp(<double>(b.output[i] - top))
-                    z += b.output[i]
-                for i in range(osz):
-                    b.output[i] /= z
-            else:
-                for i in range(osz):
-                    b.output[i] = table_sigmoid(SIGMOID, b.output[i])
-            for i in range(osz):
-                if b.output[i] < threshold:
-                    continue
-                logp = std_log(b.output[i])
-                if b.heap.size() == k and logp < b.heap[0].first:
-                    continue
-                keep_best(b.heap, logp, i, k)
+        self.loss.rank(&self.ranking, b.hidden.data(), k, threshold, &b.heap, &b.output)
         rank(b.heap)
 
     cdef int predict_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,

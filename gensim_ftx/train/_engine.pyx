@@ -10,7 +10,8 @@ import numpy as np
 from .._checks import check_offsets
 from ..args import MAX_NEGATIVES
 from ..text.vocab import compact_store
-from ._kernels import LOSSES, duplicate_factors
+from ._kernels import duplicate_factors
+from ._losses import LOSSES
 
 cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint64_t
@@ -20,18 +21,11 @@ from libc.string cimport memcpy
 from .._vector cimport gftx_atomic_add, gftx_atomic_load
 from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
-from ._kernels cimport (ModelView, WorkerView, flush_output, loss_function, ova_loss, softmax_loss, subsample,
-                       supervised_line, train_line)
+from ._kernels cimport subsample, supervised_line, train_line
+from ._losses cimport flush_output, loss_for
+from ._views cimport ModelView, WorkerView
 
 cnp.import_array()
-
-
-cdef _check_word_loss(KernelModel model):
-    """Skip-gram and CBOW have one target a step: one-vs-all, whose positives are a line's labels
-    (:meth:`Worker.train_lines`), has none to train on there."""
-    if model.view.loss == ova_loss:
-        raise ValueError("loss 'ova' (one-vs-all) trains classifiers on labelled lines (train_lines); "
-                         "skip-gram and CBOW have one target a step: use 'ns', 'hs' or 'softmax'")
 
 
 cdef _check_flag(long long[::1] flag, str name):
@@ -98,11 +92,11 @@ cdef class KernelModel:
         ntargets = vocab.shape[0] if targets is None else int(targets)  # labels, for a classifier
         if ngrams.shape[1] != dim or output.shape[1] != dim or neg_output.shape[1] != dim:
             raise ValueError("vocab, ngrams and output matrices differ in width")
-        self.view.vocab = _ptr(vocab, np.float32, "vocab", keep)
-        self.view.ngrams = _ptr(ngrams, np.float32, "ngrams", keep) if len(ngrams) else NULL
-        self.view.nwords = vocab.shape[0]
-        self.view.nngrams = ngrams.shape[0]
-        self.view.dim = dim
+        self.view.input.head = _ptr(vocab, np.float32, "vocab", keep)
+        self.view.input.tail = _ptr(ngrams, np.float32, "ngrams", keep) if len(ngrams) else NULL
+        self.view.input.split = vocab.shape[0]
+        self.view.input.nrows = vocab.shape[0] + ngrams.shape[0]
+        self.view.input.dim = self.view.dim = dim
         self.view.output = _ptr(output, np.float32, "output", keep)
         self.view.neg_output = _ptr(neg_output, np.float32, "neg_output", keep)
         self.view.nout = output.shape[0]
@@ -118,7 +112,7 @@ cdef class KernelModel:
         self.view.sub_indptr = <const int64_t*>cnp.PyArray_DATA(indptr)
         self.view.sub_ids = <const int32_t*>cnp.PyArray_DATA(ids)
         self.view.dup_factor = <const float*>cnp.PyArray_DATA(factors)
-        self.view.loss = loss_function(LOSSES[loss])
+        self.view.loss = loss_for(LOSSES[loss])
         if not 0 <= neg <= MAX_NEGATIVES:
             raise ValueError(f"neg (negative samples a target) must be in [0, {MAX_NEGATIVES}], got {neg}")
         self.view.neg = neg
@@ -180,7 +174,7 @@ cdef class Worker:
         # Each vector starts on its own cache line and the block is padded by a line on each
         # side: another thread's scratch must never share a line with these (false sharing).
         cdef Py_ssize_t stride = (dim + 15) // 16 * 16
-        cdef Py_ssize_t nscores = model.view.nout if model.view.loss == softmax_loss else 0
+        cdef Py_ssize_t nscores = model.view.nout if model.view.loss == loss_for(LOSSES['softmax']) else 0
         self._keep = np.zeros(3 * stride + nscores + 3 * 16, dtype=np.float32)
         cdef size_t address = <size_t>cnp.PyArray_DATA(self._keep)
         cdef float* base = <float*>((address + 64 + 63) & ~(<size_t>63))
@@ -249,7 +243,6 @@ cdef class Worker:
         cdef Py_ssize_t nsent = bounds.shape[0] - 1, s
         cdef int64_t start, length, kept, effective = 0, seen = 0
         cdef int64_t longest = 0
-        _check_word_loss(model)
         _check_flag(stop, "stop")
         check_offsets(bounds, ids.shape[0], "bounds", "ids")
         for s in range(nsent):
@@ -257,7 +250,7 @@ cdef class Worker:
         scratch = np.empty(max(longest, 1), dtype=np.int32)
         cdef int32_t[::1] buf = scratch
         cdef double lr
-        if ids.shape[0] and (np.min(ids) < 0 or np.max(ids) >= model.view.nwords):
+        if ids.shape[0] and (np.min(ids) < 0 or np.max(ids) >= model.view.input.split):
             raise ValueError("word ids outside the vocabulary")
         with nogil:
             for s in range(nsent):
@@ -292,13 +285,12 @@ cdef class Worker:
         Returns ``(lines, effective_words, words, raw_tokens)``.
         """
         cdef double* slot = &board[0] if board is not None and board.shape[0] >= 2 else NULL
-        _check_word_loss(model)
         _check_flag(stop, "stop")
         _check_counter(counter)
         if max_line < 1:
             raise ValueError(f"max_line must be >= 1, got {max_line}")
-        if len(reader.table) > model.view.nwords:
-            raise ValueError(f"the reader's word table has {len(reader.table)} words, the model {model.view.nwords}")
+        if len(reader.table) > model.view.input.split:
+            raise ValueError(f"the reader's word table has {len(reader.table)} words, the model {model.view.input.split}")
         scratch = np.empty(max_line, dtype=np.int32)
         cdef int32_t[::1] buf = scratch
         cdef Py_ssize_t n
@@ -353,7 +345,7 @@ cdef class Worker:
             raise ValueError("line tables differ in length")
         check_offsets(row_indptr, rows.shape[0], "row_indptr", "rows")
         check_offsets(label_indptr, labels.shape[0], "label_indptr", "labels")
-        if rows.shape[0] and (np.min(rows) < 0 or np.max(rows) >= model.view.nwords + model.view.nngrams):
+        if rows.shape[0] and (np.min(rows) < 0 or np.max(rows) >= model.view.input.nrows):
             raise ValueError("input rows outside the input matrix")
         if labels.shape[0] and (np.min(labels) < 0 or np.max(labels) >= model.ntargets):
             raise ValueError(f"labels outside the {model.ntargets} targets of the model")
