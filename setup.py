@@ -42,6 +42,7 @@ setup(
             extension("gensim_ftx.train._kernels"),
             extension("gensim_ftx.train._engine"),
             # probabilities must equal fastText's to the bit: no fused multiply-adds
+            extension("gensim_ftx.predict._matrix", ("-ffp-contract=off",)),
             extension("gensim_ftx.predict._scorer", ("-ffp-contract=off",)),
         ],
         compiler_directives={"language_level": "3", "boundscheck": False, "wraparound": False,

@@ -1,21 +1,39 @@
-"""Side-by-side prediction benchmark: Facebook's ``fasttext`` against ``gensim_ftx.fasttext``.
+"""Side-by-side prediction benchmark: C++ ``fasttext``, ``fasttext-new`` and ``gensim_ftx.fasttext``.
 
-Both load the same model and label the same lines in one process; every gensim_ftx answer is
-checked against fastText's (labels and float32 probabilities, bit for bit) before any time is
-reported. Lines are real text: sentences cut from ``en17m`` (default ``--lines 200000``) and, for
-a classifier trained on the cooking data here, its validation questions.
+All systems load the same model in one process and label the same texts; every answer of
+``fasttext-new`` and gensim_ftx is checked against the C++ package's (labels and float32
+probabilities, bit for bit) before any time is reported. Two workloads of real text:
 
-    python compat/bench_predict.py --model ../shared/data/models/lid.176.ftz --repeat 3
+* short lines: the SMS spam collection and the cooking questions of ``../shared/data``, x3
+  (20,978 lines x3, ~89 bytes each): chat messages and titles;
+* documents: en17m cut into pieces of 2-5 KB (``--docs``): web pages, as datatrove and NeMo
+  Curator label them.
+
+Calls, each timed on one thread unless it says otherwise:
+
+* ``predict(list)``: the whole list in one call (``fasttext-new``: ``predict_batch(threads=1)``;
+  its ``predict(list)`` uses every core);
+* ``predict(str)``: one call a text, in a Python loop (the C++ package's ``predict(str)`` fails
+  on numpy 2, so it answers ``predict([text])``);
+* ``predict(list), 2 threads``: ``threads=2`` (gensim_ftx), ``predict_batch(threads=2)``
+  (``fasttext-new``); the C++ package has no threaded prediction.
+
+Repeats are interleaved (every call of every system once, then again), so a slow minute of a
+shared machine touches all of them; the table shows medians with min-max.
+
+    pip install fasttext fasttext-new          # the peers, beside gensim_ftx
+    python compat/bench_predict.py --repeat 5
+    python compat/bench_predict.py --model cooking.bin --k 5 --markdown
 """
 from __future__ import annotations
 
 import argparse
 import lzma
 import os
+import random
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -24,38 +42,37 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def text_lines(count: int, words_per_line: int) -> list[str]:
-    """``count`` lines of ``words_per_line`` words from en17m (Wikipedia text)."""
+def short_lines(copies: int = 3) -> list[str]:
+    """The SMS and cooking lines (without their newlines), ``copies`` times."""
+    lines: list[str] = []
+    for name in ("sms_spam/SMSSpamCollection", "cooking/cooking.stackexchange.txt"):
+        with open(DATA / name, encoding="utf-8", errors="replace") as src:
+            lines += [line.rstrip("\n") for line in src]
+    return lines * copies
+
+
+def documents(count: int, low: int = 2000, high: int = 5000, seed: int = 0) -> list[str]:
+    """``count`` pieces of en17m of ``low``-``high`` bytes each, cut at word boundaries."""
+    rng = random.Random(seed)
     with lzma.open(DATA / "en17m.txt.xz", "rt") as src:
-        words = src.read(count * words_per_line * 9).split()
-    return [" ".join(words[i:i + words_per_line]) for i in range(0, len(words) - words_per_line, words_per_line)][
-        :count]
+        words = src.read(count * high + 1_000_000).split()
+    docs, at = [], 0
+    while len(docs) < count and at < len(words):
+        target, piece, size = rng.randint(low, high), [], 0
+        while size < target and at < len(words):
+            piece.append(words[at])
+            size += len(words[at]) + 1
+            at += 1
+        docs.append(" ".join(piece))
+    return docs
 
 
-def median_time(run, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def in_python_threads(run, threads: int) -> None:
-    workers = [threading.Thread(target=run) for _ in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-
-
-def check_equal(ours, reference, lines: list[str], k: int) -> None:
-    got_labels, got_probs = ours.predict(lines, k=k)
-    want_labels, want_probs = reference.predict(lines, k=k)
-    mismatches = sum(1 for a, b, p, q in zip(got_labels, want_labels, got_probs, want_probs)
-                     if a != b or not np.array_equal(p, q))
-    if mismatches:
-        sys.exit(f"{mismatches} of {len(lines)} predictions differ from fastText's")
+def check_equal(name: str, got, want, texts: list[str]) -> None:
+    (got_labels, got_probs), (want_labels, want_probs) = got, want
+    bad = sum(1 for a, b, p, q in zip(got_labels, want_labels, got_probs, want_probs)
+              if list(a) != list(b) or not np.array_equal(np.asarray(p, np.float32), np.asarray(q, np.float32)))
+    if bad or len(got_labels) != len(texts):
+        sys.exit(f"{name}: {bad} of {len(texts)} predictions differ from fastText's")
 
 
 _RSS_PROBE = """
@@ -63,8 +80,11 @@ import sys
 def rss():
     with open('/proc/self/status') as status:
         return next(int(l.split()[1]) for l in status if l.startswith('VmRSS:')) / 1024
-if sys.argv[1] == 'fasttext':
+system = sys.argv[1]
+if system == 'fasttext':
     import fasttext as api
+elif system == 'fasttext_new':
+    import fasttext_new as api
 else:
     from gensim_ftx import fasttext as api
 import numpy
@@ -82,56 +102,113 @@ def load_rss(system: str, model: str) -> float:
     return float(done.stdout.strip().splitlines()[-1])
 
 
+def calls(systems: dict, k: int) -> dict:
+    """(call, system) -> function of the texts, for the systems installed."""
+    found = {}
+    if "fastText" in systems:
+        ref = systems["fastText"]
+        found[("predict(list)", "fastText")] = lambda texts: ref.predict(texts, k=k)
+        found[("predict(str)", "fastText")] = lambda texts: [ref.predict([t], k=k) for t in texts]
+    if "fasttext-new" in systems:
+        new = systems["fasttext-new"]
+        found[("predict(list)", "fasttext-new")] = lambda texts: new.predict_batch(texts, k=k, threads=1)
+        found[("predict(str)", "fasttext-new")] = lambda texts: [new.predict(t, k=k) for t in texts]
+        found[("predict(list), 2 threads", "fasttext-new")] = lambda texts: new.predict_batch(texts, k=k, threads=2)
+    ours = systems["gensim_ftx"]
+    found[("predict(list)", "gensim_ftx")] = lambda texts: ours.predict(texts, k=k)
+    found[("predict(str)", "gensim_ftx")] = lambda texts: [ours.predict(t, k=k) for t in texts]
+    found[("predict(list), 2 threads", "gensim_ftx")] = lambda texts: ours.predict(texts, k=k, threads=2)
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(DATA / "models" / "lid.176.ftz"))
-    parser.add_argument("--lines", type=int, default=200000)
-    parser.add_argument("--words-per-line", type=int, default=20)
     parser.add_argument("--k", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--docs", type=int, default=3000, help="documents of 2-5 KB")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     args = parser.parse_args()
-
-    import fasttext
 
     from gensim_ftx import fasttext as ftx
 
-    lines = text_lines(args.lines, args.words_per_line)
-    reference = fasttext.load_model(args.model)
-    ours = ftx.load_model(args.model)
-    check_equal(ours, reference, lines, args.k)
-    memory = {system: statistics.median(load_rss(system, args.model) for _ in range(args.repeat))
-              for system in ("fasttext", "gensim_ftx")}
+    systems: dict = {}
+    try:
+        import fasttext
 
-    n = len(lines)
-    rows = []
+        systems["fastText"] = fasttext.load_model(args.model)
+    except ImportError:
+        print("fasttext not installed: its rows are left out", file=sys.stderr)
+    try:
+        import fasttext_new
 
-    def measure(name: str, run) -> None:
-        seconds = median_time(run, args.repeat)
-        rows.append((name, n / seconds))
+        systems["fasttext-new"] = fasttext_new.load_model(args.model)
+    except ImportError:
+        print("fasttext-new not installed: its rows are left out", file=sys.stderr)
+    systems["gensim_ftx"] = ftx.load_model(args.model)
 
-    measure("fasttext predict(list)", lambda: reference.predict(lines, k=args.k))
-    measure("fasttext predict(str) per line", lambda: [reference.predict([line], k=args.k) for line in lines])
-    measure("gensim_ftx predict(list)", lambda: ours.predict(lines, k=args.k))
-    measure("gensim_ftx predict(str) per line", lambda: [ours.predict(line, k=args.k) for line in lines])
-    measure("gensim_ftx as_arrays", lambda: ours.predict(lines, k=args.k, as_arrays=True))
-    measure(f"gensim_ftx as_arrays threads={args.threads}",
-            lambda: ours.predict(lines, k=args.k, as_arrays=True, threads=args.threads))
-    half = lines[: n // 2]
-    rows.append(("fasttext 2 Python threads (half each)",
-                 n / median_time(lambda: in_python_threads(lambda: reference.predict(half, k=args.k), 2), args.repeat)))
-    rows.append(("gensim_ftx 2 Python threads (half each)",
-                 n / median_time(lambda: in_python_threads(lambda: ours.predict(half, k=args.k, as_arrays=True), 2),
-                                 args.repeat)))
+    workloads = {"short lines": short_lines(), "documents": documents(args.docs)}
+    table = calls(systems, args.k)
+    if "fastText" in systems:
+        for texts in workloads.values():
+            want = systems["fastText"].predict(texts, k=args.k)
+            for (call, system), run in table.items():
+                if system != "fastText":
+                    got = run(texts)
+                    if call == "predict(str)":
+                        got = ([labels for labels, _ in got], [probs for _, probs in got])
+                    check_equal(f"{system} {call}", got, want, texts)
 
-    base = rows[0][1]
-    print(f"model {args.model}; {n:,} lines of {args.words_per_line} words; k={args.k}; "
-          f"medians of {args.repeat} runs; {os.cpu_count()} CPUs")
-    print(f"RSS of loading and predicting (fresh process, imports excluded): fastText {memory['fasttext']:.1f} MiB, "
-          f"gensim_ftx {memory['gensim_ftx']:.1f} MiB. Predictions checked equal, bit for bit.")
-    print(f"{'':44s} {'lines/s':>12s} {'vs fastText list':>17s}")
-    for name, rate in rows:
-        print(f"{name:44s} {rate:12,.0f} {rate / base:16.2f}x")
+    times: dict = {}
+    for _ in range(args.repeat):
+        for workload, texts in workloads.items():
+            for key, run in table.items():
+                start = time.perf_counter()
+                run(texts)
+                times.setdefault((workload, *key), []).append(time.perf_counter() - start)
+    memory = {name: load_rss(module, args.model) for name, module in
+              (("fastText", "fasttext"), ("fasttext-new", "fasttext_new"), ("gensim_ftx", "gensim_ftx"))
+              if name in systems}
+
+    checked = "every answer checked equal to fastText's" if "fastText" in systems else "answers not checked"
+    print(f"model {os.path.basename(args.model)}, k={args.k}; medians (min-max) of {args.repeat} interleaved "
+          f"repeats; {os.cpu_count()} CPUs; {checked}")
+    for workload, texts in workloads.items():
+        mean = sum(len(t.encode()) for t in texts) / len(texts)
+        print(f"\n{workload}: {len(texts):,} texts of {mean:,.0f} bytes on average, texts/s")
+        rows = sorted({call for (w, call, _) in times if w == workload},
+                      key=["predict(list)", "predict(str)", "predict(list), 2 threads"].index)
+        names = [name for name in systems]
+        sep, end = ("| ", " |") if args.markdown else ("", "")
+        print(sep + f"{'call':26s}" + "".join(f"{' | ' if args.markdown else '  '}{n:>26s}" for n in names) +
+              f"{' | ' if args.markdown else '  '}{'gensim_ftx / fasttext-new':>26s}" + end)
+        if args.markdown:
+            print("|---" * (len(names) + 2) + "|")
+        for call in rows:
+            cells = []
+            for name in names:
+                spent = times.get((workload, call, name))
+                if spent is None:
+                    cells.append("")
+                    continue
+                rates = sorted(len(texts) / s for s in spent)
+                cells.append(f"{statistics.median(rates):,.0f} ({rates[0]:,.0f}-{rates[-1]:,.0f})")
+            ratio = ""
+            if (workload, call, "fasttext-new") in times:
+                theirs, ours = (statistics.median(times[(workload, call, name)])
+                                for name in ("fasttext-new", "gensim_ftx"))
+                ratio = f"{theirs / ours:.2f}x"
+            joiner = " | " if args.markdown else "  "
+            print(sep + f"{call:26s}" + "".join(f"{joiner}{c:>26s}" for c in cells) + f"{joiner}{ratio:>26s}" + end)
+        for name in ("fasttext-new", "gensim_ftx"):
+            one = times.get((workload, "predict(list)", name))
+            two = times.get((workload, "predict(list), 2 threads", name))
+            if one and two:
+                scaling = sorted(a / b for a, b in zip(one, two))
+                print(f"  {name}: 1 -> 2 threads {statistics.median(one) / statistics.median(two):.2f}x "
+                      f"(per repeat {scaling[0]:.2f}-{scaling[-1]:.2f})")
+    print("\nMiB a fresh process gains by loading the model and predicting: " +
+          ", ".join(f"{name} {mib:.1f}" for name, mib in memory.items()))
 
 
 if __name__ == "__main__":

@@ -84,6 +84,24 @@ def test_array_form_and_threads_give_the_same_answers(trained_model):
         assert np.array_equal(got_ids, ids) and np.array_equal(got_scores, scores)
 
 
+def test_token_cache_keeps_answers_when_it_fills(trained_model):
+    """Prediction remembers what each token read as (its rows, or that it is a label); 280,000
+    distinct tokens overflow that memory (262,144 entries) and it starts again, mid-call. Known
+    and unknown labels among the words, repeated tokens and every call form still give fastText's
+    answers."""
+    model = trained_model("sup_ova")
+    ours = ftx.load_model(str(model.path))
+    known = model.reference.labels[0]
+    lines = [" ".join(f"t{7 * i + j}q" for j in range(7)) + (f" {known} __label__nope t5q" if i % 3 == 0 else "")
+             for i in range(40000)]
+    assert_same_predictions(ours, model.reference, lines, 2, 0.0)
+    labels, probs = ours.predict(lines, k=2, threads=2)
+    assert labels == ours.predict(lines, k=2)[0]
+    for i in range(0, len(lines), 997):
+        one = ours.predict(lines[i], k=2)
+        assert list(one[0]) == labels[i] and np.array_equal(one[1].astype(np.float32), probs[i])
+
+
 @pytest.mark.skipif(not LID.exists(), reason="needs ../shared/data/models/lid.176.ftz")
 def test_language_identification_model_equals_fasttext():
     reference = fasttext.load_model(str(LID))
@@ -92,6 +110,10 @@ def test_language_identification_model_equals_fasttext():
              "これは日本語の文です", "Привет, как дела?", "", "1234 5678", "a"] * 3
     for k, threshold in ((1, 0.0), (5, 0.0), (-1, 0.0), (3, 0.1)):
         assert_same_predictions(ours, reference, lines, k, threshold)
+    shared = LID.parents[1] / "sms_spam" / "SMSSpamCollection"
+    if shared.exists():  # real short texts: every line of the SMS collection
+        sms = [line.rstrip("\n") for line in shared.read_text(encoding="utf-8", errors="replace").splitlines()]
+        assert_same_predictions(ours, reference, sms, 2, 0.0)
     top, prob = ours.predict("the cat sat on the mat")
     assert top == ("__label__en",) and prob[0] > 0.5
     assert ours.words == reference.words and ours.labels == reference.labels

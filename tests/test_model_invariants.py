@@ -7,7 +7,7 @@ import pytest
 
 from gensim_ftx import fasttext, load_facebook_model
 from gensim_ftx.predict import Predictor
-from gensim_ftx.predict._scorer import MatrixRows
+from gensim_ftx.predict._matrix import MatrixRows
 from gensim_ftx.predict.scorer import Batch, _word_store
 from gensim_ftx.text._corpus import ShardReader, WordTable
 from gensim_ftx.text._subwords import SubwordHasher
@@ -322,3 +322,27 @@ def test_one_vs_all_takes_every_word_of_the_line_as_positive(sg):
     assert np.all(scores[:3] > 0) and scores[3] < 0, scores
     # each step gave all three line words the same update: their rows are equal
     assert np.array_equal(output[0], output[1]) and np.array_equal(output[1], output[2])
+
+
+def test_text_jobs_belong_to_their_scorer(classifier, tiny):
+    """The list form scores a job of the texts' UTF-8 on several threads: a job handed to another
+    model's scorer is refused (its label ids index the other model's labels), and the texts are
+    the job's own copy, so a list changed afterwards cannot free what the threads read."""
+    scorer = classifier.predictor.scorer
+    other = fasttext.train_supervised(tiny, epoch=1, bucket=1000, verbose=0, label="__").predictor.scorer
+    texts = ["hello world", "bye"] * 600
+    job = scorer.text_job(texts, 2)
+    texts.clear()
+    labels, probs = [None] * len(job), [None] * len(job)
+    for misuse in (lambda: other.collect(job, labels, probs, 0.0), lambda: other.score_chunks(job, 0.0),
+                   lambda: other.job_results(job, labels, probs, 0, 1)):
+        with pytest.raises(ValueError, match="another scorer"):
+            misuse()
+    scorer.collect(job, labels, probs, 0.0)
+    assert labels[:2] == [list(classifier.predict("hello world", k=2)[0]), list(classifier.predict("bye", k=2)[0])]
+    with pytest.raises(ValueError, match="fit the lists"):
+        scorer.job_results(job, [], [], 0, 1)
+    assert scorer.text_job(["fine", 3], 1) is None and scorer.text_job(["two\nlines"], 1) is None
+    assert scorer.text_job(["\ud800"], 1) is None  # a lone surrogate: the checked path names it
+    with pytest.raises(UnicodeEncodeError):
+        classifier.predict(["\ud800"])

@@ -381,7 +381,12 @@ class _FastText:
         if not self._supervised:
             raise ValueError("Model needs to be supervised for prediction!")
         predictor = self._predictor or self.predictor
-        if type(text) is str and not as_arrays:  # the per-document call: kept lean
+        if not as_arrays:  # the calls of pipelines, answered in Cython (None: a text to check below)
+            fast = predictor.predict_text(text, k, threshold) if type(text) is str else \
+                predictor.predict_texts(text, k, threshold, threads=threads) if type(text) is list else None
+            if fast is not None:
+                return fast
+        if type(text) is str and not as_arrays:
             if "\n" in text:
                 raise ValueError("predict processes one line at a time (remove '\\n')")
             ids, probs = predictor.predict_line(text, k, threshold)

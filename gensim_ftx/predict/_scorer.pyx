@@ -16,12 +16,17 @@ from gensim_ftx.args import LOSS_CODES
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
+from cpython.list cimport PyList_New, PyList_SET_ITEM
+from cpython.ref cimport Py_INCREF
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.math cimport expf
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memchr, memcpy, memset
 from libcpp.vector cimport vector
 
-from gensim_ftx._vector cimport MatrixView, add_row, exact_scale
+from gensim_ftx._vector cimport MatrixView, add_row, exact_scale, gftx_prefetch_read_row, split_row
+from gensim_ftx.predict._matrix cimport MatrixRows
 from gensim_ftx.train._losses cimport loss_for
 from gensim_ftx.train._views cimport Loss, RankView, rank, scored
 from gensim_ftx.text._lines cimport LineIds, LineReader
@@ -31,70 +36,7 @@ from gensim_ftx.text._vocab cimport KeyStore
 cnp.import_array()
 
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
-
-
-cdef class MatrixRows:
-    """A fastText matrix as the scorer reads it; keeps the arrays it points into alive.
-
-    Build with :meth:`dense` (one array, or gensim's word rows and n-gram rows as two) or
-    :meth:`quantized` (a :class:`gensim_ftx.io.quant.QuantizedMatrix`).
-    """
-    cdef MatrixView rows
-    cdef readonly object keep
-
-    @staticmethod
-    def dense(head, tail=None) -> MatrixRows:
-        cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
-        cdef const float[:, ::1] a = np.ascontiguousarray(head, dtype=np.float32)
-        cdef const float[:, ::1] b
-        memset(&self.rows, 0, sizeof(MatrixView))
-        self.rows.dim = self.rows.dense.dim = a.shape[1]
-        self.rows.dense.split = self.rows.nrows = a.shape[0]
-        if a.shape[0]:
-            self.rows.dense.head = &a[0, 0]
-        keep = [a]
-        if tail is not None and len(tail):
-            b = np.ascontiguousarray(tail, dtype=np.float32)
-            if b.shape[1] != a.shape[1]:
-                raise ValueError(f"matrix parts differ in width: {a.shape[1]} and {b.shape[1]}")
-            self.rows.dense.tail = &b[0, 0]
-            self.rows.nrows += b.shape[0]
-            keep.append(b)
-        self.rows.dense.nrows = self.rows.nrows
-        self.keep = keep
-        return self
-
-    @staticmethod
-    def quantized(matrix) -> MatrixRows:
-        cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
-        cdef const uint8_t[::1] codes = np.ascontiguousarray(matrix.codes, dtype=np.uint8)
-        cdef const float[::1] centroids = np.ascontiguousarray(matrix.pq.centroids, dtype=np.float32)
-        cdef const uint8_t[::1] norm_codes
-        cdef const float[::1] norm_centroids
-        memset(&self.rows, 0, sizeof(MatrixView))
-        self.rows.dim = matrix.n
-        self.rows.nrows = matrix.m
-        self.rows.codes = &codes[0] if codes.shape[0] else NULL
-        self.rows.centroids = &centroids[0]
-        self.rows.nsubq = matrix.pq.nsubq
-        self.rows.dsub = matrix.pq.dsub
-        self.rows.lastdsub = matrix.pq.lastdsub
-        self.keep = [codes, centroids]
-        if matrix.qnorm:
-            norm_codes = np.ascontiguousarray(matrix.norm_codes, dtype=np.uint8)
-            norm_centroids = np.ascontiguousarray(matrix.npq.centroids, dtype=np.float32)
-            self.rows.norm_codes = &norm_codes[0] if norm_codes.shape[0] else NULL
-            self.rows.norm_centroids = &norm_centroids[0]
-            self.keep += [norm_codes, norm_centroids]
-        return self
-
-    @property
-    def shape(self) -> tuple:
-        return (self.rows.nrows, self.rows.dim)
-
-    @property
-    def quantised(self) -> bool:
-        return self.rows.codes != NULL
+cdef size_t PREFETCH_AHEAD = 4
 
 
 cdef _check_batch(Py_ssize_t size, starts, ends, Py_ssize_t nended, Py_ssize_t lo, Py_ssize_t hi):
@@ -132,11 +74,72 @@ cdef _check_input_rows(MatrixRows input, int32_t nwords, SubwordHasher hasher, i
 # ---------------------------------------------------------------------------------------------
 # the scorer
 
-cdef struct LineBuffers:
-    LineIds ids                 # what the line reader found: rows, gold labels
+cdef cppclass LineBuffers:
+    LineIds ids                 # what the line reader found: rows, gold labels (and its token cache)
     vector[float] hidden
     vector[float] output
     vector[scored] heap
+
+
+cdef extern from "Python.h":
+    int PyGC_Disable()
+    int PyGC_Enable()
+
+
+cdef extern from *:
+    """
+    static inline int gftx_try_lock(unsigned char* flag) { return !__atomic_test_and_set(flag, __ATOMIC_ACQUIRE); }
+    static inline void gftx_unlock(unsigned char* flag) { __atomic_clear(flag, __ATOMIC_RELEASE); }
+    static inline long long gftx_claim(long long* next) { return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED); }
+    static inline void gftx_publish(int* flag) { __atomic_store_n(flag, 1, __ATOMIC_RELEASE); }
+    static inline int gftx_published(const int* flag) { return __atomic_load_n(flag, __ATOMIC_ACQUIRE); }
+    #include <sched.h>
+    """
+    bint try_lock "gftx_try_lock"(unsigned char* flag) noexcept nogil
+    void unlock "gftx_unlock"(unsigned char* flag) noexcept nogil
+    long long claim "gftx_claim"(long long* next) noexcept nogil
+    void publish "gftx_publish"(int* flag) noexcept nogil
+    bint published "gftx_published"(const int* flag) noexcept nogil
+    int sched_yield() noexcept nogil
+
+
+cdef enum:
+    WARM_BUFFERS = 16                   # threads scoring at once with warm token caches
+cdef Py_ssize_t RELEASE_ABOVE = 1024  # bytes: a single text longer than this is scored without the GIL
+
+
+cdef _labels_wanted(k, int32_t nlabels):
+    """fastText's ``k``: -1 for every label, else at least 1; more than there are is all of them."""
+    if k == -1:
+        return nlabels
+    if k <= 0:
+        raise ValueError("k needs to be 1 or higher!")
+    return min(k, nlabels)
+
+
+cdef _check_owner(TextJob job, object scorer):
+    if job.owner is not scorer:  # its label ids and sizes are another model's
+        raise ValueError("the job was made by another scorer")
+
+
+cdef class TextJob:
+    """Texts (their UTF-8, owned by the str objects kept here) and their best labels, scored by
+    :meth:`Scorer.collect` (and :meth:`Scorer.score_chunks` on other threads) of the scorer that
+    made it."""
+    cdef object owner
+    cdef list texts
+    cdef vector[const unsigned char*] data
+    cdef vector[Py_ssize_t] sizes
+    cdef vector[int32_t] labels
+    cdef vector[float] scores
+    cdef vector[int32_t] counts
+    cdef size_t k
+    cdef Py_ssize_t chunk           # texts a claim scores
+    cdef long long next_claim       # the next chunk to score, claimed atomically by the threads
+    cdef vector[int] ready          # per chunk: scored (published with release semantics)
+
+    def __len__(self):
+        return self.sizes.size()
 
 
 cdef class Scorer:
@@ -172,6 +175,14 @@ cdef class Scorer:
     cdef const Loss* loss
     cdef RankView ranking        # what the loss ranks labels from
     cdef object keep
+    cdef LineBuffers* warm[WARM_BUFFERS]  # buffers (and token caches) kept between calls, a thread each
+    cdef unsigned char warm_busy[WARM_BUFFERS]
+    cdef readonly list label_names  # set by the Python edge: the labels as str, for the text paths
+
+    def __dealloc__(self):
+        cdef int i
+        for i in range(WARM_BUFFERS):
+            del self.warm[i]
 
     def __cinit__(self, KeyStore words not None, KeyStore labels not None, int32_t nwords,
                   SubwordHasher hasher not None, int word_ngrams, long long bucket,
@@ -187,6 +198,10 @@ cdef class Scorer:
         self.input_rows = input
         self.output_rows = output
         self.loss = loss_for(LOSS_CODES[loss])
+        for i in range(WARM_BUFFERS):
+            self.warm[i] = new LineBuffers()
+            self.warm[i].hidden.resize(input.rows.dim)
+        self.label_names = labels.keys()
         self.keep = []
         memset(&self.ranking, 0, sizeof(RankView))
         self.ranking.nlabels = self.nlabels
@@ -224,11 +239,14 @@ cdef class Scorer:
 
     cdef void mean_rows(self, const int32_t* rows, size_t count, float* out) noexcept nogil:
         """``computeHidden``: the rows summed in order, then scaled by ``float(1.0 / count)``."""
-        cdef int dim = self.input_rows.rows.dim
+        cdef const MatrixView* m = &self.input_rows.rows
+        cdef int dim = m.dim
         cdef size_t r
         memset(out, 0, dim * sizeof(float))
         for r in range(count):
-            add_row(&self.input_rows.rows, rows[r], out)
+            if m.codes == NULL and r + PREFETCH_AHEAD < count:  # rows lie all over the matrix
+                gftx_prefetch_read_row(split_row(&m.dense, rows[r + PREFETCH_AHEAD]), dim)
+            add_row(m, rows[r], out)
         if count:
             exact_scale(out, <float>(1.0 / <double>count), dim)
 
@@ -238,32 +256,54 @@ cdef class Scorer:
         self.loss.rank(&self.ranking, b.hidden.data(), k, threshold, &b.heap, &b.output)
         rank(b.heap)
 
+    cdef LineBuffers* acquire(self, LineBuffers* spare) noexcept nogil:
+        """Warm buffers that no other thread holds, else ``spare`` (sized here)."""
+        cdef int i
+        for i in range(WARM_BUFFERS):
+            if try_lock(&self.warm_busy[i]):
+                return self.warm[i]
+        spare.hidden.resize(self.input_rows.rows.dim)
+        return spare
+
+    cdef void release(self, LineBuffers* b) noexcept nogil:
+        cdef int i
+        for i in range(WARM_BUFFERS):
+            if b == self.warm[i]:
+                unlock(&self.warm_busy[i])
+
+    cdef int score_line(self, const unsigned char* text, Py_ssize_t n, bint ended, size_t k, float threshold,
+                        LineBuffers* b) noexcept nogil:
+        """Read one line and rank its labels into ``b.heap``; the number ranked, or -1 for a line
+        without input rows (fastText makes no prediction for it)."""
+        self.reader.read_line(text, n, ended, &b.ids)
+        if b.ids.rows.size() == 0:
+            b.heap.clear()
+            return -1
+        self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
+        self.rank_labels(k, threshold, b)
+        return <int>b.heap.size()
+
     cdef int predict_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
                            const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, size_t stride, size_t k,
                            float threshold, int32_t* labels, float* scores, int32_t* counts, int32_t* gold_counts,
                            vector[int32_t]* gold) noexcept nogil:
         """Lines ``lo..hi`` of a packed batch: best ``k`` labels (``k`` <= labels, rows ``stride``
         wide) and fastText's ``exp(log p)`` each."""
-        cdef LineBuffers b
+        cdef LineBuffers spare
+        cdef LineBuffers* b = self.acquire(&spare)
         cdef Py_ssize_t line
         cdef size_t r
-        b.hidden.resize(self.input_rows.rows.dim)
-        b.heap.reserve(k + 1)
         for line in range(lo, hi):
-            self.reader.read_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, &b.ids)
+            counts[line] = self.score_line(data + starts[line], ends[line] - starts[line], ended[line] != 0, k,
+                                           threshold, b)
             if gold_counts != NULL:
                 gold_counts[line] = <int32_t>b.ids.gold.size()
                 for r in range(b.ids.gold.size()):
                     gold.push_back(b.ids.gold[r])
-            counts[line] = -1  # no input row: fastText makes no prediction (and its test skips the line)
-            if b.ids.rows.size() == 0:
-                continue
-            self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
-            self.rank_labels(k, threshold, &b)
             for r in range(b.heap.size()):
                 labels[line * stride + r] = b.heap[r].second
                 scores[line * stride + r] = expf(b.heap[r].first)
-            counts[line] = <int32_t>b.heap.size()
+        self.release(b)
         return 0
 
     def predict(self, data, starts, ends, ended, Py_ssize_t lo, Py_ssize_t hi, int k, float threshold,
@@ -317,21 +357,166 @@ cdef class Scorer:
             raise ValueError("Model needs to be supervised for prediction!")
         if k < 1:
             raise ValueError(f"k needs to be 1 or higher, got {k}")
-        cdef LineBuffers b
+        cdef LineBuffers spare
+        cdef LineBuffers* b
         cdef const unsigned char* text = <const unsigned char*>(<char*>line)
         cdef Py_ssize_t n = len(line)
         cdef size_t r, kk = <size_t>min(k, self.nlabels)
-        cdef bint scored = False
         with nogil:
-            self.reader.read_line(text, n, True, &b.ids)
-            if b.ids.rows.size():
-                b.hidden.resize(self.input_rows.rows.dim)
-                self.mean_rows(b.ids.rows.data(), b.ids.rows.size(), b.hidden.data())
-                self.rank_labels(kk, threshold, &b)
-                scored = True
-        if not scored:
-            return [], []
-        return [b.heap[r].second for r in range(b.heap.size())], [expf(b.heap[r].first) for r in range(b.heap.size())]
+            b = self.acquire(&spare)
+            self.score_line(text, n, True, kk, threshold, b)
+        result = [b.heap[r].second for r in range(b.heap.size())], [expf(b.heap[r].first) for r in range(b.heap.size())]
+        self.release(b)
+        return result
+
+    # -- texts as the fastText face hands them: str in, Python objects out ----------------------
+
+    def predict_text(self, str text not None, k, float threshold):
+        """fastText's ``predict(str)`` of one line (a newline after it): ``(labels, probabilities)``,
+        a tuple of label strings and a float64 array, best first. None when the text needs the
+        checked path (it holds a newline or cannot be UTF-8): the caller names the problem there."""
+        cdef Py_ssize_t n
+        cdef const char* data
+        cdef LineBuffers spare
+        cdef LineBuffers* b
+        cdef size_t r, count
+        cdef int32_t label
+        k = _labels_wanted(k, self.nlabels)
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+        try:
+            data = PyUnicode_AsUTF8AndSize(text, &n)
+        except UnicodeEncodeError:
+            return None
+        if n and memchr(data, 10, n) != NULL:
+            return None
+        cdef size_t kk = <size_t>k
+        if n > RELEASE_ABOVE:  # long texts let other threads run; for short ones the switch costs more
+            with nogil:
+                b = self.acquire(&spare)
+                self.score_line(<const unsigned char*>data, n, True, kk, threshold, b)
+        else:
+            b = self.acquire(&spare)
+            self.score_line(<const unsigned char*>data, n, True, kk, threshold, b)
+        count = b.heap.size()
+        names = PyTuple_New(count)
+        probs = cnp.PyArray_EMPTY(1, [<cnp.npy_intp>count], cnp.NPY_FLOAT64, 0)
+        cdef double* out = <double*>cnp.PyArray_DATA(probs)
+        for r in range(count):
+            name = self.label_names[b.heap[r].second]
+            Py_INCREF(name)
+            PyTuple_SET_ITEM(names, r, name)
+            out[r] = expf(b.heap[r].first)
+        self.release(b)
+        return names, probs
+
+    def text_job(self, list texts not None, k, Py_ssize_t chunk=512):
+        """A :class:`TextJob` over ``texts`` (str each), scored ``chunk`` texts a claim, or None
+        when one of them needs the checked path (not a str, a newline in it, not UTF-8)."""
+        k = _labels_wanted(k, self.nlabels)
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+        cdef TextJob job = TextJob.__new__(TextJob)
+        cdef Py_ssize_t n = len(texts), i, size
+        cdef const char* data
+        cdef object text
+        job.owner = self
+        job.texts = list(texts)  # a copy: the caller's list may change while threads read the UTF-8
+        texts = job.texts
+        job.k = <size_t>k
+        job.data.resize(n)
+        job.sizes.resize(n)
+        for i in range(n):
+            text = texts[i]
+            if type(text) is not str:
+                return None
+            try:
+                data = PyUnicode_AsUTF8AndSize(text, &size)
+            except UnicodeEncodeError:
+                return None
+            if size and memchr(data, 10, size) != NULL:
+                return None
+            job.data[i] = <const unsigned char*>data
+            job.sizes[i] = size
+        job.labels.resize(n * job.k)
+        job.scores.resize(n * job.k)
+        job.counts.resize(n)
+        job.chunk = max(chunk, 1)
+        job.ready.resize((n + job.chunk - 1) // job.chunk)
+        return job
+
+    cdef void score_texts(self, TextJob job, Py_ssize_t lo, Py_ssize_t hi, float threshold) noexcept nogil:
+        cdef LineBuffers spare
+        cdef LineBuffers* b = self.acquire(&spare)
+        cdef Py_ssize_t line
+        cdef size_t r, k = job.k
+        for line in range(lo, hi):
+            job.counts[line] = max(self.score_line(job.data[line], job.sizes[line], True, k, threshold, b), 0)
+            for r in range(b.heap.size()):
+                job.labels[line * k + r] = b.heap[r].second
+                job.scores[line * k + r] = expf(b.heap[r].first)
+        self.release(b)
+
+    cdef bint score_claim(self, TextJob job, float threshold) noexcept nogil:
+        """Claim the next unscored chunk and score it; False when none is left."""
+        cdef long long c = claim(&job.next_claim)
+        cdef Py_ssize_t n = job.sizes.size()
+        if c >= <long long>job.ready.size():
+            return False
+        self.score_texts(job, c * job.chunk, min((c + 1) * job.chunk, n), threshold)
+        publish(&job.ready[c])
+        return True
+
+    def score_chunks(self, TextJob job not None, float threshold) -> None:
+        """A helper thread's part of :meth:`collect`: score unclaimed chunks until none is left,
+        without the GIL throughout."""
+        _check_owner(job, self)
+        with nogil:
+            while self.score_claim(job, threshold):
+                pass
+
+    def collect(self, TextJob job not None, list all_labels not None, list all_probs not None,
+                float threshold) -> None:
+        """Score ``job`` and write fastText's answers into ``all_labels``/``all_probs`` (one slot a
+        text): chunk by chunk in order, each turned into Python objects as soon as it is scored.
+        Helper threads running :meth:`score_chunks` meanwhile score the chunks this thread has not
+        claimed, so building the objects, which needs the GIL, overlaps their scoring."""
+        cdef Py_ssize_t n = job.sizes.size(), built, chunks = job.ready.size()
+        for built in range(chunks):
+            with nogil:
+                while not published(&job.ready[built]):
+                    if not self.score_claim(job, threshold):
+                        sched_yield()  # a helper is scoring it
+            self.job_results(job, all_labels, all_probs, built * job.chunk, min((built + 1) * job.chunk, n))
+
+    def job_results(self, TextJob job not None, list all_labels not None, list all_probs not None,
+                    Py_ssize_t lo, Py_ssize_t hi):
+        """fastText's ``predict(list)`` answer for texts ``lo..hi`` of a scored job, written into
+        ``all_labels[lo:hi]`` (label lists) and ``all_probs[lo:hi]`` (float32 probability arrays)."""
+        cdef Py_ssize_t n = job.sizes.size(), line
+        cdef size_t r, count, k = job.k
+        cdef list names = self.label_names
+        cdef list labels
+        cdef cnp.npy_intp size
+        _check_owner(job, self)
+        if not 0 <= lo <= hi <= min(n, len(all_labels), len(all_probs)):
+            raise ValueError(f"lo and hi must satisfy 0 <= lo <= hi <= {n} and fit the lists")
+        cdef int collecting = PyGC_Disable()  # lists and arrays without cycles: nothing to collect
+        for line in range(lo, hi):
+            count = <size_t>job.counts[line]
+            labels = PyList_New(count)
+            for r in range(count):
+                name = names[job.labels[line * k + r]]
+                Py_INCREF(name)
+                PyList_SET_ITEM(labels, r, name)
+            all_labels[line] = labels
+            size = count
+            probs = cnp.PyArray_EMPTY(1, &size, cnp.NPY_FLOAT32, 0)
+            if count:
+                memcpy(cnp.PyArray_DATA(probs), &job.scores[line * k], count * sizeof(float))
+            all_probs[line] = probs
+        if collecting:
+            PyGC_Enable()
 
     cdef int vectors_range(self, const unsigned char* data, const int64_t* starts, const int64_t* ends,
                            const uint8_t* ended, Py_ssize_t lo, Py_ssize_t hi, bint as_words,

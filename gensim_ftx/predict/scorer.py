@@ -6,6 +6,7 @@ of texts once, and scores it on several threads, each running without the GIL.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from ..text._subwords import SubwordHasher
 from ..text._vocab import KeyStore
 from ..text.vocab import compact_store
 from ..train.huffman import children
-from ._scorer import MatrixRows, Scorer
+from ._matrix import MatrixRows
+from ._scorer import Scorer
 from .meter import Meter
 
 EOS = "</s>"
@@ -130,7 +132,7 @@ class Predictor:
         """
         nwords = len(wv.index_to_key)
         if isinstance(input_matrix, QuantizedMatrix):
-            input_rows = MatrixRows.quantized(input_matrix)
+            input_rows = MatrixRows.quantized(input_matrix, decode=True)
         else:
             input_rows = MatrixRows.dense(wv.vectors_vocab[:nwords], wv.vectors_ngrams)
         if isinstance(output_matrix, QuantizedMatrix):
@@ -230,6 +232,31 @@ class Predictor:
         elif k <= 0:
             raise ValueError("k needs to be 1 or higher!")
         return self.scorer.predict_line(text.encode("utf-8"), k, threshold)
+
+    def predict_text(self, text: str, k: int = 1, threshold: float = 0.0):
+        """fastText's ``predict(str)``: ``(tuple of labels, float64 probabilities)``, or None when
+        the text needs the checked path (a newline in it, not UTF-8-encodable)."""
+        return self.scorer.predict_text(text, k, threshold)
+
+    def predict_texts(self, texts: list, k: int = 1, threshold: float = 0.0, *, threads: int | None = None):
+        """fastText's ``predict(list)``: ``(list of label lists, list of float32 probability
+        arrays)``, scored without packing the texts and built without a per-line Python step; None
+        when a text needs the checked path (not a str, a newline in it, not UTF-8-encodable)."""
+        threads = _threads(threads)
+        job = self.scorer.text_job(texts, k, max(64, min(1024, len(texts) // (8 * threads) + 1)))
+        if job is None:
+            return None
+        labels, probs = [None] * len(job), [None] * len(job)
+        helpers = [threading.Thread(target=self.scorer.score_chunks, args=(job, threshold), daemon=True)
+                   for _ in range(min(threads, len(texts) // 64 + 1) - 1)]
+        for thread in helpers:
+            thread.start()
+        try:
+            self.scorer.collect(job, labels, probs, threshold)
+        finally:
+            for thread in helpers:
+                thread.join()
+        return labels, probs
 
     def predict(self, texts: Sequence, k: int = 1, threshold: float = 0.0, *, threads: int | None = None):
         """:meth:`predict_batch` over texts (``str``; each is one line followed by a newline)."""

@@ -75,20 +75,36 @@ cdef class LineReader:
             rows.push_back(self.nwords + row)
 
     cdef void add_token(self, const unsigned char* tok, Py_ssize_t n, LineIds* b) noexcept nogil:
-        cdef int64_t wid = self.words.find(tok, n), lid, k
+        cdef uint64_t key = TokenCache.hash(tok, n)
+        cdef const token_entry* seen = b.cache.find(tok, n, key)
+        cdef size_t first = b.rows.size()
+        cdef int64_t wid, lid, k
+        cdef int32_t gold = -1
+        if seen != NULL:
+            if seen.gold >= 0:
+                b.gold.push_back(seen.gold)
+            elif seen.gold == -1:
+                b.rows.insert(b.rows.end(), b.cache.rows.begin() + seen.rows_at,
+                              b.cache.rows.begin() + seen.rows_at + seen.nrows)
+                b.hashes.push_back(seen.hash)
+            return
+        wid = self.words.find(tok, n)
         if wid < 0:
             lid = self.labels.find(tok, n)
             if lid >= 0:
                 b.gold.push_back(<int32_t>lid)
-                return
-            if self.prefix_at(tok, n):
-                return  # an unknown label: neither a word nor a gold answer
-        if wid >= 0 and self.sub_indptr != NULL:
-            for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
-                b.rows.push_back(self.sub_ids[k])
-        else:
-            word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
-        b.hashes.push_back(<int32_t>fnv1a_hash(tok, n))
+                gold = <int32_t>lid
+            elif self.prefix_at(tok, n):
+                gold = -2  # an unknown label: neither a word nor a gold answer
+        if gold == -1:
+            if wid >= 0 and self.sub_indptr != NULL:
+                for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
+                    b.rows.push_back(self.sub_ids[k])
+            else:
+                word_subwords(&self.spec, tok, n, <int32_t>wid, b.scratch, b.rows)
+            b.hashes.push_back(<int32_t>fnv1a_hash(tok, n))
+        b.cache.insert(tok, n, key, b.rows.data() + first, b.rows.size() - first, gold,
+                       b.hashes.back() if gold == -1 else 0)
 
     cdef bint prefix_at(self, const unsigned char* tok, Py_ssize_t n) noexcept nogil:
         cdef Py_ssize_t i
