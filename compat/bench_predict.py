@@ -1,8 +1,9 @@
 """Side-by-side prediction benchmark: C++ ``fasttext``, ``fasttext-new`` and ``gensim_ftx.fasttext``.
 
 All systems load the same model in one process and label the same texts; every answer of
-``fasttext-new`` and gensim_ftx is checked against the C++ package's (labels and float32
-probabilities, bit for bit) before any time is reported. Two workloads of real text:
+gensim_ftx is checked against the C++ package's (labels and float32 probabilities, bit for bit)
+before any time is reported, and ``fasttext-new``'s differences, if any, are counted and shown.
+Two workloads of real text:
 
 * short lines: the SMS spam collection and the cooking questions of ``../shared/data``, x3
   (20,978 lines x3, ~89 bytes each): chat messages and titles;
@@ -67,12 +68,13 @@ def documents(count: int, low: int = 2000, high: int = 5000, seed: int = 0) -> l
     return docs
 
 
-def check_equal(name: str, got, want, texts: list[str]) -> None:
+def differences(got, want) -> int:
+    """How many texts' labels or float32 probabilities differ."""
     (got_labels, got_probs), (want_labels, want_probs) = got, want
-    bad = sum(1 for a, b, p, q in zip(got_labels, want_labels, got_probs, want_probs)
-              if list(a) != list(b) or not np.array_equal(np.asarray(p, np.float32), np.asarray(q, np.float32)))
-    if bad or len(got_labels) != len(texts):
-        sys.exit(f"{name}: {bad} of {len(texts)} predictions differ from fastText's")
+    if len(got_labels) != len(want_labels):
+        return max(len(got_labels), len(want_labels))
+    return sum(1 for a, b, p, q in zip(got_labels, want_labels, got_probs, want_probs)
+               if list(a) != list(b) or not np.array_equal(np.asarray(p, np.float32), np.asarray(q, np.float32)))
 
 
 _RSS_PROBE = """
@@ -149,15 +151,21 @@ def main() -> None:
 
     workloads = {"short lines": short_lines(), "documents": documents(args.docs)}
     table = calls(systems, args.k)
+    notes = []
     if "fastText" in systems:
-        for texts in workloads.values():
+        for workload, texts in workloads.items():
             want = systems["fastText"].predict(texts, k=args.k)
             for (call, system), run in table.items():
-                if system != "fastText":
-                    got = run(texts)
-                    if call == "predict(str)":
-                        got = ([labels for labels, _ in got], [probs for _, probs in got])
-                    check_equal(f"{system} {call}", got, want, texts)
+                if system == "fastText":
+                    continue
+                got = run(texts)
+                if call == "predict(str)":
+                    got = ([labels for labels, _ in got], [probs for _, probs in got])
+                bad = differences(got, want)
+                if bad and system == "gensim_ftx":
+                    sys.exit(f"gensim_ftx {call}: {bad} of {len(texts)} predictions differ from fastText's")
+                if bad:  # a peer's difference is reported, not fatal
+                    notes.append(f"{system} {call} on {workload}: {bad} of {len(texts)} answers differ from fastText's")
 
     times: dict = {}
     for _ in range(args.repeat):
@@ -170,7 +178,8 @@ def main() -> None:
               (("fastText", "fasttext"), ("fasttext-new", "fasttext_new"), ("gensim_ftx", "gensim_ftx"))
               if name in systems}
 
-    checked = "every answer checked equal to fastText's" if "fastText" in systems else "answers not checked"
+    checked = "every gensim_ftx answer checked equal to fastText's" if "fastText" in systems else \
+        "answers not checked"
     print(f"model {os.path.basename(args.model)}, k={args.k}; medians (min-max) of {args.repeat} interleaved "
           f"repeats; {os.cpu_count()} CPUs; {checked}")
     for workload, texts in workloads.items():
@@ -207,6 +216,8 @@ def main() -> None:
                 scaling = sorted(a / b for a, b in zip(one, two))
                 print(f"  {name}: 1 -> 2 threads {statistics.median(one) / statistics.median(two):.2f}x "
                       f"(per repeat {scaling[0]:.2f}-{scaling[-1]:.2f})")
+    for note in dict.fromkeys(notes):
+        print(note)
     print("\nMiB a fresh process gains by loading the model and predicting: " +
           ", ".join(f"{name} {mib:.1f}" for name, mib in memory.items()))
 

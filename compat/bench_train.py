@@ -11,7 +11,8 @@ Example::
 
 The default corpus is ``../shared/data/en17m.txt.xz`` cut into 1000-token lines (written once to
 ``compat/work/``). ``--fasttext-bin`` points at a fastText binary built from source (never
-committed); without it the ``fasttext`` pip package trains the fastText rows.
+committed); without it the ``fasttext`` pip package trains the fastText rows. ``fasttext-new``
+(the Rust drop-in for the ``fasttext`` package, ``pip install fasttext-new``) is a peer too.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 DEFAULT_XZ = HERE.parent.parent / "shared" / "data" / "en17m.txt.xz"
-SYSTEMS = ("fasttext", "gensim-iterable", "gensim-file", "ftx-fasttext", "ftx-gensim")
+SYSTEMS = ("fasttext", "fasttext-new", "gensim-iterable", "gensim-file", "ftx-fasttext", "ftx-gensim")
 
 
 def prepare_corpus(source: Path, tokens_per_line: int = 1000, max_tokens: int | None = None) -> Path:
@@ -77,7 +78,16 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
             return
         import fasttext
 
-        trained = fasttext.train_unsupervised(
+        trained = fasttext.train_unsupervised(  # the pip package (0.9.3) has no seed argument
+            corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
+            neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
+            minCount=settings["min_count"], thread=settings["threads"], verbose=0)
+        trained.save_model(out)
+        return
+    if system == "fasttext-new":  # the Rust drop-in for the fasttext package (pip install fasttext-new)
+        import fasttext_new
+
+        trained = fasttext_new.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
             minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0)

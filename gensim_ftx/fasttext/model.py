@@ -375,6 +375,12 @@ class _FastText:
         ValueError
             If a line contains ``\\n``, if ``k`` is 0 or below -1, or if the model is not a classifier.
         """
+        predictor = self._predictor
+        if type(text) is str and predictor is not None and type(k) is int and on_unicode_error == "strict" \
+                and not as_arrays:  # the per-document call of pipelines: straight to Cython
+            fast = predictor.scorer.predict_text(text, k, threshold)
+            if fast is not None:
+                return fast
         if on_unicode_error not in _UNICODE_ERRORS:
             _check_unicode_errors(on_unicode_error)
         k = _check_k(k)

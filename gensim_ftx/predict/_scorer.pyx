@@ -36,7 +36,7 @@ from gensim_ftx.text._vocab cimport KeyStore
 cnp.import_array()
 
 cdef Py_ssize_t TRANSPOSE_LIMIT = 1 << 24    # floats: a transposed copy of a larger output costs too much
-cdef size_t PREFETCH_AHEAD = 4
+cdef size_t PREFETCH_AHEAD = 12
 
 
 cdef _check_batch(Py_ssize_t size, starts, ends, Py_ssize_t nended, Py_ssize_t lo, Py_ssize_t hi):
@@ -381,9 +381,9 @@ cdef class Scorer:
         cdef LineBuffers* b
         cdef size_t r, count
         cdef int32_t label
-        k = _labels_wanted(k, self.nlabels)
         if self.output_rows is None or self.nlabels == 0:
             raise ValueError("Model needs to be supervised for prediction!")
+        k = _labels_wanted(k, self.nlabels)
         try:
             data = PyUnicode_AsUTF8AndSize(text, &n)
         except UnicodeEncodeError:
@@ -413,9 +413,9 @@ cdef class Scorer:
     def text_job(self, list texts not None, k, Py_ssize_t chunk=512):
         """A :class:`TextJob` over ``texts`` (str each), scored ``chunk`` texts a claim, or None
         when one of them needs the checked path (not a str, a newline in it, not UTF-8)."""
-        k = _labels_wanted(k, self.nlabels)
         if self.output_rows is None or self.nlabels == 0:
             raise ValueError("Model needs to be supervised for prediction!")
+        k = _labels_wanted(k, self.nlabels)
         cdef TextJob job = TextJob.__new__(TextJob)
         cdef Py_ssize_t n = len(texts), i, size
         cdef const char* data
