@@ -22,7 +22,7 @@ Calls, each timed on one thread unless it says otherwise:
 Repeats are interleaved (every call of every system once, then again), so a slow minute of a
 shared machine touches all of them; the table shows medians with min-max.
 
-    pip install fasttext fasttext-new          # the peers, beside gensim_ftx
+    pip install -e ".[bench]"                  # the peers (fasttext, fasttext-new), beside gensim_ftx
     python compat/bench_predict.py --repeat 5
     python compat/bench_predict.py --model cooking.bin --k 5 --markdown
 """
