@@ -4,10 +4,14 @@
 A line is read as fastText's supervised ``Dictionary::getLine`` reads it (its words' rows,
 their character n-grams, its word n-grams, ``</s>`` when the line ended with a newline; known
 labels kept apart as the gold answer), its hidden vector is the mean of those input rows, and
-the loss's own search (softmax, one-vs-all sigmoids, or the hierarchical-softmax tree walk)
-ranks the labels. The arithmetic is fastText's, in float32, so probabilities match its own to
-the bit. Matrices are dense float32 rows (possibly memory-mapped) or product-quantised codes,
-scored from the codes as fastText scores ``.ftz`` models.
+the model's loss (``train/_losses``: softmax, one-vs-all sigmoids, or the hierarchical-softmax
+tree walk) ranks the labels. The arithmetic is fastText's, in float32, so probabilities match
+its own to the bit. Matrices are :class:`~gensim_ftx.predict._matrix.MatrixRows`.
+
+Each thread scores with its own warm buffers, whose token cache remembers what every token read
+as. Texts arrive packed in one buffer (:meth:`Scorer.predict`), as one ``bytes`` line, or as the
+``str`` objects of the fastText face (:meth:`Scorer.predict_text`, :meth:`Scorer.text_job`), read
+from their UTF-8 without a copy.
 """
 import numpy as np
 
