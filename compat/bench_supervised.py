@@ -1,4 +1,4 @@
-"""Side-by-side classifier benchmark: fastText against gensim_ftx on the same files and settings.
+"""Side-by-side classifier benchmark: fastText (and fasttext-new) against gensim_ftx on the same files and settings.
 
 Quality: P@k / R@k on the held-out file, repeated runs (medians and min-max). Speed: training
 words/s/thread as each system reports it at the end of training (fastText's progress line; the
@@ -10,6 +10,8 @@ initialisation, reading and saving the 800 MB .bin included). Quantisation: size
 
 Cases: cooking (softmax, hs, ova as fastText's tutorial), sms (spam), large (built here from
 en17m: documents of 20-500 words, 10 labels by position in the corpus; speed is what it measures).
+``fasttext-new`` (the Rust drop-in, ``pip install fasttext-new``) runs too where it is installed;
+it reports no training speed of its own, so its rows compare the whole command.
 """
 from __future__ import annotations
 
@@ -104,17 +106,38 @@ def run_fasttext(binary: str | None, train: Path, valid: Path, params: dict, thr
     return {"wall": wall, "train_rate": train_rate, "scores": scores}
 
 
+def run_fasttext_new(train: Path, valid: Path, params: dict, threads: int, seed: int, ks) -> dict:
+    import fasttext_new
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        model = fasttext_new.train_supervised(str(train), thread=threads, seed=seed, verbose=0, **params)
+        model.save_model(os.path.join(tmp, "model.bin"))
+        wall = time.perf_counter() - start
+        scores = {k: model.test(str(valid), k=k)[1:] for k in ks}
+    return {"wall": wall, "train_rate": float("nan"), "scores": scores}
+
+
+def _systems() -> tuple:
+    try:
+        import fasttext_new  # noqa: F401
+    except ImportError:
+        return ("fastText", "gensim_ftx")
+    return ("fastText", "fasttext-new", "gensim_ftx")
+
+
 def run_ours(train: Path, valid: Path, params: dict, threads: int, seed: int, ks) -> dict:
     from gensim_ftx import fasttext as ftx
-    from gensim_ftx.fasttext.training import SUPERVISED_ARGS, SUPERVISED_DEFAULTS, read_args, supervised_model
+    from gensim_ftx.args import bucket_for
+    from gensim_ftx.fasttext.supervised_training import supervised_model
+    from gensim_ftx.fasttext.training import SUPERVISED_ARGS, SUPERVISED_DEFAULTS, read_args
 
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
-        args = read_args((), dict(input=str(train), thread=threads, seed=seed, verbose=0, **params), SUPERVISED_ARGS,
-                         SUPERVISED_DEFAULTS)
-        if args["wordNgrams"] <= 1 and args["maxn"] == 0:
-            args["bucket"] = 0
+        args, _ = read_args((), dict(input=str(train), thread=threads, seed=seed, verbose=0, **params),
+                            SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+        args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
         model = ftx._FastText(model=supervised_model(args, reports.append), args=args)
         model.save_model(os.path.join(tmp, "model.bin"))
         wall = time.perf_counter() - start
@@ -182,7 +205,7 @@ def main() -> None:
         system, case, threads, seed, binary = sys.argv[2:7]
         train_name, valid_name, params, ks = CASES[case]
         train, valid = data_path(train_name), data_path(valid_name)
-        runner = run_ours if system == "gensim_ftx" else \
+        runner = run_ours if system == "gensim_ftx" else run_fasttext_new if system == "fasttext-new" else \
             (lambda *a: run_fasttext(binary or None, *a))
         print(json.dumps(runner(train, valid, params, int(threads), int(seed), ks)))
         return
@@ -201,10 +224,11 @@ def main() -> None:
         tokens = count_tokens(data_path(train_name)) * int(params.get("epoch", 5))
         # Interleaved (each repeat runs every thread count on both systems), so that machine
         # noise hits both systems and both thread counts alike.
-        by_threads = {t: {"fastText": [], "gensim_ftx": []} for t in args.threads}
+        systems = _systems()
+        by_threads = {t: {system: [] for system in systems} for t in args.threads}
         for run in range(args.repeat):
             for threads in args.threads:
-                for system in ("fastText", "gensim_ftx"):
+                for system in systems:
                     by_threads[threads][system].append(run_child(system, case, threads, run, args.fasttext_bin))
         for threads, results in by_threads.items():
             for system, runs in results.items():
@@ -224,6 +248,9 @@ def main() -> None:
             ours, theirs = speeds["gensim_ftx"], speeds["fastText"]
             lines.append(f"{'':16s} gensim_ftx / fastText: training {ours[0] / theirs[0]:.2f}x, "
                          f"whole command {ours[1] / theirs[1]:.2f}x")
+            if "fasttext-new" in speeds:
+                lines.append(f"{'':16s} gensim_ftx / fasttext-new: whole command "
+                             f"{ours[1] / speeds['fasttext-new'][1]:.2f}x")
         if len(args.threads) > 1:
             lines += scaling_lines(by_threads)
     if "quantize" in args.cases:
