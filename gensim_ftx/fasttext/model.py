@@ -375,29 +375,18 @@ class _FastText:
         ValueError
             If a line contains ``\\n``, if ``k`` is 0 or below -1, or if the model is not a classifier.
         """
-        predictor = self._predictor
-        if type(text) is str and predictor is not None and type(k) is int and on_unicode_error == "strict" \
-                and not as_arrays:  # the per-document call of pipelines: straight to Cython
-            fast = predictor.scorer.predict_text(text, k, threshold)
-            if fast is not None:
-                return fast
-        if on_unicode_error not in _UNICODE_ERRORS:
-            _check_unicode_errors(on_unicode_error)
-        k = _check_k(k)
+        if type(k) is not int or on_unicode_error != "strict":  # the common call skips the checks
+            if on_unicode_error not in _UNICODE_ERRORS:
+                _check_unicode_errors(on_unicode_error)
+            k = _check_k(k)
         if not self._supervised:
             raise ValueError("Model needs to be supervised for prediction!")
         predictor = self._predictor or self.predictor
-        if not as_arrays:  # the calls of pipelines, answered in Cython (None: a text to check below)
-            fast = predictor.predict_text(text, k, threshold) if type(text) is str else \
+        if not as_arrays:  # the calls of pipelines, answered in Cython (None: a text the path below names)
+            fast = predictor.scorer.predict_text(text, k, threshold) if type(text) is str else \
                 predictor.predict_texts(text, k, threshold, threads=threads) if type(text) is list else None
             if fast is not None:
                 return fast
-        if type(text) is str and not as_arrays:
-            if "\n" in text:
-                raise ValueError("predict processes one line at a time (remove '\\n')")
-            ids, probs = predictor.predict_line(text, k, threshold)
-            names = predictor.labels
-            return tuple([names[i] for i in ids]), np.array(probs, dtype=np.float64)
         single = not isinstance(text, list | tuple)
         lines = [_check_line(text)] if single else [_check_line(entry) for entry in text]
         ids, probs, counts = predictor.predict(lines, k, threshold, threads=threads)

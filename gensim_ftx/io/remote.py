@@ -17,7 +17,7 @@ from typing import BinaryIO
 from .atomic import write_atomically
 
 CHUNK = 1 << 20
-_DECOMPRESSORS = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile, ".lzma": lzma.LZMAFile}
+_DECOMPRESSORS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}  # each takes a stream
 
 Progress = Callable[[int, "int | None"], None]
 
@@ -77,7 +77,7 @@ def download(url: str, target: str | os.PathLike, *, decompress: bool = False,
 
     def write_decompressed(out: BinaryIO) -> None:
         try:
-            with _DECOMPRESSORS[suffix](fileobj=stream) if suffix == ".gz" else _DECOMPRESSORS[suffix](stream) as raw:
+            with _DECOMPRESSORS[suffix](stream, "rb") as raw:
                 while chunk := raw.read(CHUNK):
                     out.write(chunk)
         except (EOFError, OSError, lzma.LZMAError) as err:

@@ -85,6 +85,14 @@ cdef cppclass LineBuffers:
     vector[scored] heap
 
 
+cdef inline void copy_ranked(const LineBuffers* b, int32_t* labels, float* scores) noexcept nogil:
+    """The ranked labels of ``b``, best first, and fastText's ``exp(log p)`` of each."""
+    cdef size_t r
+    for r in range(b.heap.size()):
+        labels[r] = b.heap[r].second
+        scores[r] = expf(b.heap[r].first)
+
+
 cdef extern from "Python.h":
     int PyGC_Disable()
     int PyGC_Enable()
@@ -112,13 +120,19 @@ cdef enum:
 cdef Py_ssize_t RELEASE_ABOVE = 1024  # bytes: a single text longer than this is scored without the GIL
 
 
-cdef _labels_wanted(k, int32_t nlabels):
-    """fastText's ``k``: -1 for every label, else at least 1; more than there are is all of them."""
-    if k == -1:
-        return nlabels
-    if k <= 0:
-        raise ValueError("k needs to be 1 or higher!")
-    return min(k, nlabels)
+cdef const char* utf8_line(object text, Py_ssize_t* size) except? NULL:
+    """The UTF-8 of a ``str`` line (the object's own, not a copy), or NULL when it needs the
+    checked path: not a str, a newline in it, or not encodable (a lone surrogate)."""
+    cdef const char* data
+    if type(text) is not str:
+        return NULL
+    try:
+        data = PyUnicode_AsUTF8AndSize(text, size)
+    except UnicodeEncodeError:
+        return NULL
+    if size[0] and memchr(data, 10, size[0]) != NULL:
+        return NULL
+    return data
 
 
 cdef _check_owner(TextJob job, object scorer):
@@ -260,6 +274,17 @@ cdef class Scorer:
         self.loss.rank(&self.ranking, b.hidden.data(), k, threshold, &b.heap, &b.output)
         rank(b.heap)
 
+    cdef size_t labels_wanted(self, k) except? 0:
+        """fastText's ``k`` for a classifier: -1 for every label, else at least 1; more than there
+        are is all of them."""
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+        if k == -1:
+            return self.nlabels
+        if k <= 0:
+            raise ValueError("k needs to be 1 or higher!")
+        return min(k, self.nlabels)
+
     cdef LineBuffers* acquire(self, LineBuffers* spare) noexcept nogil:
         """Warm buffers that no other thread holds, else ``spare`` (sized here)."""
         cdef int i
@@ -304,9 +329,7 @@ cdef class Scorer:
                 gold_counts[line] = <int32_t>b.ids.gold.size()
                 for r in range(b.ids.gold.size()):
                     gold.push_back(b.ids.gold[r])
-            for r in range(b.heap.size()):
-                labels[line * stride + r] = b.heap[r].second
-                scores[line * stride + r] = expf(b.heap[r].first)
+            copy_ranked(b, labels + line * stride, scores + line * stride)
         self.release(b)
         return 0
 
@@ -379,22 +402,14 @@ cdef class Scorer:
         """fastText's ``predict(str)`` of one line (a newline after it): ``(labels, probabilities)``,
         a tuple of label strings and a float64 array, best first. None when the text needs the
         checked path (it holds a newline or cannot be UTF-8): the caller names the problem there."""
-        cdef Py_ssize_t n
-        cdef const char* data
+        cdef Py_ssize_t n = 0
         cdef LineBuffers spare
         cdef LineBuffers* b
         cdef size_t r, count
-        cdef int32_t label
-        if self.output_rows is None or self.nlabels == 0:
-            raise ValueError("Model needs to be supervised for prediction!")
-        k = _labels_wanted(k, self.nlabels)
-        try:
-            data = PyUnicode_AsUTF8AndSize(text, &n)
-        except UnicodeEncodeError:
+        cdef size_t kk = self.labels_wanted(k)
+        cdef const char* data = utf8_line(text, &n)
+        if data == NULL:
             return None
-        if n and memchr(data, 10, n) != NULL:
-            return None
-        cdef size_t kk = <size_t>k
         if n > RELEASE_ABOVE:  # long texts let other threads run; for short ones the switch costs more
             with nogil:
                 b = self.acquire(&spare)
@@ -417,28 +432,18 @@ cdef class Scorer:
     def text_job(self, list texts not None, k, Py_ssize_t chunk=512):
         """A :class:`TextJob` over ``texts`` (str each), scored ``chunk`` texts a claim, or None
         when one of them needs the checked path (not a str, a newline in it, not UTF-8)."""
-        if self.output_rows is None or self.nlabels == 0:
-            raise ValueError("Model needs to be supervised for prediction!")
-        k = _labels_wanted(k, self.nlabels)
         cdef TextJob job = TextJob.__new__(TextJob)
-        cdef Py_ssize_t n = len(texts), i, size
+        cdef Py_ssize_t n = len(texts), i, size = 0
         cdef const char* data
-        cdef object text
+        job.k = self.labels_wanted(k)
         job.owner = self
         job.texts = list(texts)  # a copy: the caller's list may change while threads read the UTF-8
         texts = job.texts
-        job.k = <size_t>k
         job.data.resize(n)
         job.sizes.resize(n)
         for i in range(n):
-            text = texts[i]
-            if type(text) is not str:
-                return None
-            try:
-                data = PyUnicode_AsUTF8AndSize(text, &size)
-            except UnicodeEncodeError:
-                return None
-            if size and memchr(data, 10, size) != NULL:
+            data = utf8_line(texts[i], &size)
+            if data == NULL:
                 return None
             job.data[i] = <const unsigned char*>data
             job.sizes[i] = size
@@ -453,12 +458,10 @@ cdef class Scorer:
         cdef LineBuffers spare
         cdef LineBuffers* b = self.acquire(&spare)
         cdef Py_ssize_t line
-        cdef size_t r, k = job.k
+        cdef size_t k = job.k
         for line in range(lo, hi):
             job.counts[line] = max(self.score_line(job.data[line], job.sizes[line], True, k, threshold, b), 0)
-            for r in range(b.heap.size()):
-                job.labels[line * k + r] = b.heap[r].second
-                job.scores[line * k + r] = expf(b.heap[r].first)
+            copy_ranked(b, &job.labels[line * k], &job.scores[line * k])
         self.release(b)
 
     cdef bint score_claim(self, TextJob job, float threshold) noexcept nogil:

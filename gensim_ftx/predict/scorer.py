@@ -233,11 +233,6 @@ class Predictor:
             raise ValueError("k needs to be 1 or higher!")
         return self.scorer.predict_line(text.encode("utf-8"), k, threshold)
 
-    def predict_text(self, text: str, k: int = 1, threshold: float = 0.0):
-        """fastText's ``predict(str)``: ``(tuple of labels, float64 probabilities)``, or None when
-        the text needs the checked path (a newline in it, not UTF-8-encodable)."""
-        return self.scorer.predict_text(text, k, threshold)
-
     def predict_texts(self, texts: list, k: int = 1, threshold: float = 0.0, *, threads: int | None = None):
         """fastText's ``predict(list)``: ``(list of label lists, list of float32 probability
         arrays)``, scored without packing the texts and built without a per-line Python step; None

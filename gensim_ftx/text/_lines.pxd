@@ -29,6 +29,7 @@ cdef extern from *:
         static const size_t MAX_ENTRIES = 1 << 18, MAX_ROWS = 1 << 22, MAX_KEYS = 1 << 23;
 
         static uint64_t hash(const unsigned char* s, size_t n) {
+            if (n > MAX_TOKEN) return 0;  /* never kept: not worth hashing */
             uint64_t h = 0x9E3779B97F4A7C15ULL ^ n, w;
             while (n >= 8) { memcpy(&w, s, 8); h = (h ^ w) * 0xFF51AFD7ED558CCDULL; h ^= h >> 32; s += 8; n -= 8; }
             w = 0;
@@ -37,7 +38,7 @@ cdef extern from *:
             return h ^ (h >> 29);
         }
         const gftx_token_entry* find(const unsigned char* s, size_t n, uint64_t h) const {
-            if (slots.empty()) return NULL;
+            if (slots.empty() || n > MAX_TOKEN) return NULL;
             size_t mask = slots.size() - 1, i = (size_t)(h >> 20) & mask;
             for (;; i = (i + 1) & mask) {
                 int32_t e = slots[i];

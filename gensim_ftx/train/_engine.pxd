@@ -1,7 +1,7 @@
 # The objects that drive the kernels: a model view and a thread's state.
-from libc.stdint cimport int64_t
+from libc.stdint cimport int32_t, int64_t
 
-from gensim_ftx.train._kernels cimport ModelView, WorkerView
+from gensim_ftx.train._views cimport ModelView, WorkerView
 
 
 cdef class KernelModel:
@@ -13,3 +13,6 @@ cdef class KernelModel:
 cdef class Worker:
     cdef WorkerView view
     cdef object _keep
+
+    cdef bint diverged(self, double lr) noexcept nogil
+    cdef int64_t train_words(self, KernelModel model, int32_t* ids, int64_t n, double lr) noexcept nogil

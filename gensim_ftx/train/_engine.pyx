@@ -233,6 +233,20 @@ cdef class Worker:
         self.view.examples = 0
         return result
 
+    cdef bint diverged(self, double lr) noexcept nogil:
+        """Whether the last line met a NaN; if so, remember its learning rate (fastText's error names it)."""
+        if self.view.nan_seen:
+            self.view.nan_lr = <float>lr
+            return True
+        return False
+
+    cdef int64_t train_words(self, KernelModel model, int32_t* ids, int64_t n, double lr) noexcept nogil:
+        """Subsample a line of word ids in place and train on it at ``lr``: the words kept, or -1
+        when training diverged."""
+        cdef int64_t kept = subsample(&model.view, &self.view, ids, n)
+        train_line(&model.view, &self.view, ids, kept, <float>lr)
+        return -1 if self.diverged(lr) else kept
+
     def train_batch(self, KernelModel model, const int32_t[::1] ids, const int64_t[::1] bounds,
                     double alpha, double alpha_step, double min_alpha, long long[::1] stop):
         """Train on sentences ``ids[bounds[k]:bounds[k+1]]`` (GIL released).
@@ -261,13 +275,11 @@ cdef class Worker:
                 if length == 0:
                     continue
                 memcpy(&buf[0], &ids[start], length * sizeof(int32_t))
-                kept = subsample(&model.view, &self.view, &buf[0], length)
                 lr = alpha - alpha_step * seen
                 if lr < min_alpha:
                     lr = min_alpha
-                train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
-                if self.view.nan_seen:
-                    self.view.nan_lr = <float>lr
+                kept = self.train_words(model, &buf[0], length, lr)
+                if kept < 0:
                     break
                 effective += kept
                 seen += length
@@ -312,10 +324,8 @@ cdef class Worker:
                 lr = alpha + (min_alpha - alpha) * progress
                 if lr < min_alpha:
                     lr = min_alpha
-                kept = subsample(&model.view, &self.view, &buf[0], n)
-                train_line(&model.view, &self.view, &buf[0], kept, <float>lr)
-                if self.view.nan_seen:
-                    self.view.nan_lr = <float>lr
+                kept = self.train_words(model, &buf[0], n, lr)
+                if kept < 0:
                     break
                 effective += kept
                 seen += n
@@ -363,8 +373,7 @@ cdef class Worker:
                 supervised_line(&model.view, &self.view, &rows[row_indptr[line]],
                                 row_indptr[line + 1] - row_indptr[line], &labels[label_indptr[line]],
                                 label_indptr[line + 1] - label_indptr[line], <float>lr)
-                if self.view.nan_seen:
-                    self.view.nan_lr = <float>lr
+                if self.diverged(lr):
                     break
                 if self.view.delta != NULL:
                     self.view.pending += 1

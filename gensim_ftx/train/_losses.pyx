@@ -19,7 +19,7 @@ from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.string cimport memset
 from libcpp.vector cimport vector
 
-from .._vector cimport (LOG_TABLE_SIZE, SIGMOID_TABLE_SIZE, MatrixView, dot_row, exact_axpy, fill_log_table,
+from .._vector cimport (LOG_TABLE_SIZE, SIGMOID_TABLE_SIZE, dot_row, exact_axpy, fill_log_table,
                         fill_sigmoid_table, gftx_axpy, gftx_dot, gftx_pair_delay, gftx_pair_update, gftx_prefetch_row,
                         table_sigmoid)
 from ._views cimport (Loss, ModelView, RankView, WorkerView, keep_best, next_random, scale_below, scored)
