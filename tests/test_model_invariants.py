@@ -2,6 +2,8 @@
 the call: nothing reads outside its arrays (bounds checking is off in the Cython code)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -346,3 +348,23 @@ def test_text_jobs_belong_to_their_scorer(classifier, tiny):
     assert scorer.text_job(["\ud800"], 1) is None  # a lone surrogate: the checked path names it
     with pytest.raises(UnicodeEncodeError):
         classifier.predict(["\ud800"])
+
+
+@pytest.mark.parametrize("decode", [False, True])
+def test_a_quantised_matrix_whose_parts_disagree_is_refused(decode):
+    """The scorer reads codes and centroids without bounds checks (and decoding a small input
+    matrix reads all of them): codes, centroids or norms that do not cover every row are refused."""
+    from gensim_ftx.io.quant import ProductQuantizer, QuantizedMatrix
+
+    rows, dim, nsubq = 6, 4, 2
+    pq = ProductQuantizer(dim, nsubq, 2, 2, np.ones(dim * 256, np.float32))
+    npq = ProductQuantizer(1, 1, 1, 1, np.ones(256, np.float32))
+    good = QuantizedMatrix(True, rows, dim, np.zeros(rows * nsubq, np.uint8), pq, np.zeros(rows, np.uint8), npq)
+    dense = MatrixRows.quantized(good, decode)
+    assert dense.shape == (rows, dim) and dense.quantised != decode
+    for bad, message in ((dict(codes=good.codes[:-1]), "codes for 6 rows"), (dict(codes=good.codes[:0]), "0 codes"),
+                         (dict(norm_codes=good.norm_codes[:2]), "norms"),
+                         (dict(pq=ProductQuantizer(dim, nsubq, 2, 2, pq.centroids[:300])), "centroids"),
+                         (dict(n=5), "does not fit")):
+        with pytest.raises(ValueError, match=message):
+            MatrixRows.quantized(dataclasses.replace(good, **bad), decode)

@@ -9,11 +9,28 @@ cimport numpy as cnp
 from libc.stdint cimport int64_t, uint8_t
 from libc.string cimport memset
 
-from gensim_ftx._vector cimport MatrixView, centroid
+from gensim_ftx._vector cimport KSUB, MatrixView, centroid
 
 cnp.import_array()
 
 DECODE_LIMIT = 1 << 24  # bytes: a quantised input matrix decoded up to this size
+
+
+def _check_quantized(matrix) -> None:
+    """Every code and centroid a row can reach must exist: the scorer (and the decoding) read them
+    without bounds checks. A matrix read from a file has passed these already; one built in Python
+    may not have."""
+    pq = matrix.pq
+    m, n, nsubq, dsub, lastdsub = int(matrix.m), int(matrix.n), int(pq.nsubq), int(pq.dsub), int(pq.lastdsub)
+    if m < 0 or n <= 0 or nsubq <= 0 or dsub <= 0 or not 0 < lastdsub <= dsub or \
+            (nsubq - 1) * dsub + lastdsub != n:
+        raise ValueError(f"quantised matrix {m} x {n} does not fit its quantiser ({nsubq} x {dsub}, last {lastdsub})")
+    if np.size(matrix.codes) != m * nsubq:
+        raise ValueError(f"{np.size(matrix.codes)} codes for {m} rows of {nsubq} sub-vectors")
+    if np.size(pq.centroids) < (nsubq - 1) * KSUB * dsub + KSUB * lastdsub:
+        raise ValueError(f"{np.size(pq.centroids)} centroids for {nsubq} sub-quantisers of {KSUB}")
+    if matrix.qnorm and (np.size(matrix.norm_codes) != m or np.size(matrix.npq.centroids) < KSUB):
+        raise ValueError(f"quantised norms need {m} codes and {KSUB} centroids")
 
 
 cdef class MatrixRows:
@@ -50,6 +67,7 @@ cdef class MatrixRows:
         """``decode``: an input matrix whose decoded rows take at most ``DECODE_LIMIT`` bytes
         (lid.176.ftz: 3.2 MB) is decoded once into dense rows, added as fastText adds its codes'
         centroids (each product rounded to float, then added: the same sums, bit for bit)."""
+        _check_quantized(matrix)
         cdef MatrixRows self = MatrixRows.__new__(MatrixRows)
         cdef const uint8_t[::1] codes = np.ascontiguousarray(matrix.codes, dtype=np.uint8)
         cdef const float[::1] centroids = np.ascontiguousarray(matrix.pq.centroids, dtype=np.float32)
