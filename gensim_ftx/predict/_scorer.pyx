@@ -274,11 +274,14 @@ cdef class Scorer:
         self.loss.rank(&self.ranking, b.hidden.data(), k, threshold, &b.heap, &b.output)
         rank(b.heap)
 
+    cdef check_supervised(self):
+        if self.output_rows is None or self.nlabels == 0:
+            raise ValueError("Model needs to be supervised for prediction!")
+
     cdef size_t labels_wanted(self, k) except? 0:
         """fastText's ``k`` for a classifier: -1 for every label, else at least 1; more than there
         are is all of them."""
-        if self.output_rows is None or self.nlabels == 0:
-            raise ValueError("Model needs to be supervised for prediction!")
+        self.check_supervised()
         if k == -1:
             return self.nlabels
         if k <= 0:
@@ -342,8 +345,7 @@ cdef class Scorer:
         row). With ``want_gold`` returns
         ``(gold_counts[lo:hi], gold_ids)``: the known labels each line carries.
         """
-        if self.output_rows is None or self.nlabels == 0:
-            raise ValueError("Model needs to be supervised for prediction!")
+        self.check_supervised()
         cdef const unsigned char[::1] d = data
         cdef const int64_t[::1] s = starts, e = ends
         cdef const uint8_t[::1] f = ended
@@ -380,8 +382,7 @@ cdef class Scorer:
 
         The per-document call of pipelines: no batch arrays, no NumPy. ``k`` is at least 1.
         """
-        if self.output_rows is None or self.nlabels == 0:
-            raise ValueError("Model needs to be supervised for prediction!")
+        self.check_supervised()
         if k < 1:
             raise ValueError(f"k needs to be 1 or higher, got {k}")
         cdef LineBuffers spare
