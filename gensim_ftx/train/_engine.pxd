@@ -14,5 +14,6 @@ cdef class Worker:
     cdef WorkerView view
     cdef object _keep
 
+    cdef int reserve(self, KernelModel model, int64_t longest) except -1
     cdef bint diverged(self, double lr) noexcept nogil
     cdef int64_t train_words(self, KernelModel model, int32_t* ids, int64_t n, double lr) noexcept nogil

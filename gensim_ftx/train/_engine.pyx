@@ -21,7 +21,7 @@ from libc.string cimport memcpy
 from .._vector cimport gftx_atomic_add, gftx_atomic_load
 from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
-from ._kernels cimport subsample, supervised_line, train_line
+from ._kernels cimport subsample, supervised_line, train_line, window_room
 from ._losses cimport flush_output, loss_for
 from ._views cimport ModelView, WorkerView
 
@@ -199,6 +199,9 @@ cdef class Worker:
     def __dealloc__(self):
         free(self.view.rows)
         free(self.view.delta)
+        free(self.view.slots)
+        free(self.view.ring)
+        free(self.view.shared)
 
     def hold_output_updates(self, KernelModel model, int64_t batch=16):
         """Hold this thread's output-row updates back and apply them every few examples.
@@ -233,6 +236,12 @@ cdef class Worker:
         self.view.examples = 0
         return result
 
+    cdef int reserve(self, KernelModel model, int64_t longest) except -1:
+        """Room for lines of up to ``longest`` words (CBOW's window grows with the line)."""
+        if not window_room(&model.view, &self.view, longest):
+            raise MemoryError(f"no memory for a CBOW window of {model.view.window} words on lines of {longest}")
+        return 0
+
     cdef bint diverged(self, double lr) noexcept nogil:
         """Whether the last line met a NaN; if so, remember its learning rate (fastText's error names it)."""
         if self.view.nan_seen:
@@ -263,6 +272,7 @@ cdef class Worker:
             longest = max(longest, bounds[s + 1] - bounds[s])
         scratch = np.empty(max(longest, 1), dtype=np.int32)
         cdef int32_t[::1] buf = scratch
+        self.reserve(model, longest)
         cdef double lr
         if ids.shape[0] and (np.min(ids) < 0 or np.max(ids) >= model.view.input.split):
             raise ValueError("word ids outside the vocabulary")
@@ -305,6 +315,7 @@ cdef class Worker:
             raise ValueError(f"the reader's word table has {len(reader.table)} words, the model {model.view.input.split}")
         scratch = np.empty(max_line, dtype=np.int32)
         cdef int32_t[::1] buf = scratch
+        self.reserve(model, max_line)
         cdef Py_ssize_t n
         cdef long long raw = 0, done
         cdef int64_t kept, lines = 0, effective = 0, seen = 0

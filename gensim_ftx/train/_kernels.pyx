@@ -11,6 +11,11 @@ all of them for every (centre, context) pair. Every row receives the same gradie
 moves by exactly ``dup_factor * grad`` (``dup_factor`` = sum of squared multiplicities / n, 1 when
 no n-gram repeats). The kernel keeps the hidden vector current that way in O(dim) per pair and
 scatters the summed gradient once per centre word: the same mathematics, far fewer memory passes.
+
+CBOW: fastText gathers ~10 rows of each of ~6 context words for every centre word and scatters the
+gradient back to all of them. Here each position of the sliding window keeps the current sum of
+its rows and the gradient they have received, so a word's rows are read once when it enters the
+window and written once when it leaves (see :func:`cbow_line`): again the same mathematics.
 """
 import numpy as np
 
@@ -18,14 +23,14 @@ from .._checks import check_offsets
 
 cimport numpy as cnp
 from libc.math cimport INFINITY
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport realloc
+from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memset
 from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
 from .._vector cimport gftx_axpy, gftx_axpy_add, gftx_prefetch_row, gftx_scale
-from ._views cimport ModelView, WorkerView, draw_below, input_row, uniform01
+from ._views cimport SIGN_BITS_LOG2, SIGN_WORDS, ModelView, Slot, WorkerView, draw_below, input_row, uniform01
 
 cnp.import_array()
 
@@ -86,18 +91,254 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
 
 
 
+cdef inline int64_t ring_stride(int dim) noexcept nogil:
+    return (dim + 15) // 16 * 16
+
+
+cdef inline int64_t ring_slots(const ModelView* m, int64_t n) noexcept nogil:
+    # the positions within a window of a centre word, or the whole line when it is shorter
+    return min(2 * <int64_t>m.window + 1, n)
+
+
+cdef bint window_room(const ModelView* m, WorkerView* w, int64_t longest) noexcept nogil:
+    """Room for CBOW's sliding window on lines of up to ``longest`` words; False when memory ran out."""
+    cdef int64_t slots = ring_slots(m, longest)
+    if m.sg or slots <= w.ring_cap:
+        return True
+    free(w.slots)
+    free(w.ring)
+    free(w.shared)
+    w.slots = <Slot*>calloc(slots, sizeof(Slot))
+    w.ring = <float*>malloc(2 * slots * ring_stride(m.dim) * sizeof(float))
+    w.shared = <float*>malloc(slots * slots * sizeof(float))
+    w.ring_cap = slots
+    if w.slots == NULL or w.ring == NULL or w.shared == NULL:
+        free(w.slots)
+        free(w.ring)
+        free(w.shared)
+        w.slots = NULL
+        w.ring = NULL
+        w.shared = NULL
+        w.ring_cap = 0
+        return False
+    return True
+
+
+cdef float count_shared(const int32_t* a, int64_t na, const int32_t* b, int64_t nb) noexcept nogil:
+    """The rows two sorted id lists share, each counted as often as it occurs in both (the sum of
+    the products of its multiplicities)."""
+    cdef int64_t i = 0, j = 0, ra, rb
+    cdef int32_t v
+    cdef double total = 0.0
+    while i < na and j < nb:
+        if a[i] < b[j]:
+            i += 1
+        elif a[i] > b[j]:
+            j += 1
+        else:
+            v = a[i]
+            ra = 0
+            rb = 0
+            while i < na and a[i] == v:
+                i += 1
+                ra += 1
+            while j < nb and b[j] == v:
+                j += 1
+                rb += 1
+            total += <double>ra * <double>rb
+    return <float>total
+
+
+cdef inline bint signs_meet(const uint64_t* a, const uint64_t* b) noexcept nogil:
+    cdef uint64_t meet = 0
+    cdef int k
+    for k in range(SIGN_WORDS):
+        meet |= a[k] & b[k]
+    return meet != 0
+
+
+cdef inline float* slot_sum(WorkerView* w, int64_t slot, int64_t stride) noexcept nogil:
+    return w.ring + 2 * slot * stride
+
+
+cdef inline float* slot_pending(WorkerView* w, int64_t slot, int64_t stride) noexcept nogil:
+    return w.ring + (2 * slot + 1) * stride
+
+
+cdef bint enter_word(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t q, int64_t first,
+                     int64_t ring, int64_t stride, int64_t* used) noexcept nogil:
+    """Position ``q`` enters the window: its slot gets the current sum of its rows (the rows as
+    stored plus the gradients other slots still hold for the rows it shares with them) and its
+    shared-row counts with every slot in the window. False when memory ran out."""
+    cdef int64_t sq = q % ring, sp, p, k
+    cdef Slot* slot = &w.slots[sq]
+    cdef Slot* other
+    cdef int64_t begin = m.sub_indptr[ids[q]], count = m.sub_indptr[ids[q] + 1] - begin
+    cdef int32_t* grown
+    cdef int32_t* mine
+    cdef float* total = slot_sum(w, sq, stride)
+    cdef float shared, own
+    cdef uint32_t bit
+    if used[0] + count > w.rows_cap:
+        grown = <int32_t*>realloc(w.rows, (used[0] + count) * 2 * sizeof(int32_t))
+        if grown == NULL:
+            return False
+        w.rows = grown
+        w.rows_cap = (used[0] + count) * 2
+    slot.word = ids[q]
+    slot.count = <int32_t>count
+    slot.begin = used[0]
+    slot.touched = False
+    mine = w.rows + used[0]
+    used[0] += count
+    memset(total, 0, 2 * stride * sizeof(float))
+    for k in range(count):
+        mine[k] = m.sub_ids[begin + k]
+        gftx_axpy(total, 1.0, input_row(m, mine[k]), m.dim)
+    sort(mine, mine + count)
+    memset(slot.sign, 0, sizeof(slot.sign))
+    for k in range(count):
+        bit = (<uint32_t>mine[k] * <uint32_t>2654435761u) >> (32 - SIGN_BITS_LOG2)
+        slot.sign[bit >> 6] |= (<uint64_t>1) << (bit & 63)
+    # a row a word holds twice counts four times against itself
+    own = <float>count if m.dup_factor[slot.word] == 1.0 else count_shared(mine, count, mine, count)
+    w.shared[sq * ring + sq] = own
+    sp = first % ring
+    for p in range(first, q):
+        other = &w.slots[sp]
+        if other.word == slot.word:
+            shared = own
+        elif signs_meet(slot.sign, other.sign):
+            shared = count_shared(mine, count, w.rows + other.begin, other.count)
+        else:
+            shared = 0.0  # most pairs: some 5% of the words ten apart share an n-gram
+        w.shared[sq * ring + sp] = shared
+        w.shared[sp * ring + sq] = shared
+        if shared != 0.0 and other.touched:
+            gftx_axpy(total, shared, slot_pending(w, sp, stride), m.dim)
+        sp += 1
+        if sp == ring:
+            sp = 0
+    return True
+
+
+cdef void leave_word(const ModelView* m, WorkerView* w, int64_t p, int64_t ring, int64_t stride) noexcept nogil:
+    """Position ``p`` leaves the window: its rows receive the gradients it gathered."""
+    cdef Slot* slot = &w.slots[p % ring]
+    cdef const float* pending = slot_pending(w, p % ring, stride)
+    cdef int64_t k
+    if not slot.touched:
+        return
+    for k in range(m.sub_indptr[slot.word], m.sub_indptr[slot.word + 1]):
+        gftx_axpy(input_row(m, m.sub_ids[k]), 1.0, pending, m.dim)
+
+
+cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
+    """CBOW: each word's context is the subword rows of the words around it. fastText's mean
+    mode leaves the gradient whole; gensim's sum mode (``cbow_mean=0``) divides it by the rows.
+
+    fastText gathers the context's rows for every centre word and scatters the gradient back to
+    each of them, about ten rows for each of up to ten words. Here each position of the sliding
+    window keeps the current sum of its rows and the gradient they have received: a centre word
+    sums a few position sums, and a word's rows are read once when it enters the window and
+    written once when it leaves. A gradient moves each position's sum by the number of rows it
+    shares with the context (repeated words, common n-grams), and a word entering the window
+    counts the gradients still held for the rows it shares, so that within a thread every sum is
+    the one fastText would compute. Other threads see a word's updates when it leaves the window
+    (some ten words later), a delay of the kind Hogwild training has anyway.
+    """
+    cdef int b
+    cdef int64_t window = m.window, ring, stride = ring_stride(m.dim), used = 0
+    cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
+    cdef float loss, weight
+    cdef Slot* slot
+    if window <= 0 or n < 2:
+        return
+    ring = ring_slots(m, n)
+    if ring > w.ring_cap:  # the worker reserves room for its longest line: not reached
+        w.nan_seen = True
+        return
+    for i in range(n):
+        while entered < n and entered <= i + window:
+            if entered + 1 < n:
+                # the next word to enter: its rows load while this one trains
+                for j in range(m.sub_indptr[ids[entered + 1]], m.sub_indptr[ids[entered + 1] + 1]):
+                    gftx_prefetch_row(input_row(m, m.sub_ids[j]), m.dim)
+            if not enter_word(m, w, ids, entered, first, ring, stride, &used):
+                w.nan_seen = True
+                return
+            entered += 1
+        b = draw_window(m, w)
+        lo = i - b if i >= b else 0
+        hi = i + b + 1 if i + b + 1 <= n else n
+        start = lo % ring
+        rows = 0
+        memset(w.hidden, 0, m.dim * sizeof(float))
+        sj = start
+        for j in range(lo, hi):
+            if j != i and w.slots[sj].count:
+                rows += w.slots[sj].count
+                gftx_axpy(w.hidden, 1.0, slot_sum(w, sj, stride), m.dim)
+            sj += 1
+            if sj == ring:
+                sj = 0
+        if rows:
+            if m.cbow_mean:
+                gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
+            memset(w.grad, 0, m.dim * sizeof(float))
+            loss = m.loss.forward(m, w, ids, n, i, lr)
+            if w.nan_seen or loss != loss:
+                w.nan_seen = True
+                return
+            record(m, w, loss)
+            if not m.cbow_mean:
+                gftx_scale(w.grad, <float>(1.0 / <double>rows), m.dim)
+            # every position's sum moves by the gradient times the rows it shares with the context
+            sp = first % ring
+            for p in range(first, entered):
+                weight = 0.0
+                sj = start
+                for j in range(lo, hi):
+                    if j != i:
+                        weight += w.shared[sp * ring + sj]
+                    sj += 1
+                    if sj == ring:
+                        sj = 0
+                if weight != 0.0:
+                    gftx_axpy(slot_sum(w, sp, stride), weight, w.grad, m.dim)
+                sp += 1
+                if sp == ring:
+                    sp = 0
+            sj = start
+            for j in range(lo, hi):
+                slot = &w.slots[sj]
+                if j != i and slot.count:
+                    gftx_axpy(slot_pending(w, sj, stride), 1.0, w.grad, m.dim)
+                    slot.touched = True
+                sj += 1
+                if sj == ring:
+                    sj = 0
+        if i >= window:
+            leave_word(m, w, i - window, ring, stride)
+            first = i - window + 1
+    for p in range(first, n):
+        leave_word(m, w, p, ring, stride)
+
+
 cdef int64_t PREFETCH_AHEAD = 8
 
 
-cdef inline bint context_step(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
-                              const int32_t* targets, int64_t ntargets, int64_t index, float lr, bint mean_hidden,
-                              bint average_grad) noexcept nogil:
-    """The step CBOW and the classifier share: the hidden vector is the sum of ``rows`` (their
-    mean with ``mean_hidden``), the loss at ``targets[index]`` adds up the gradient, which (divided
-    by ``n`` with ``average_grad``) then reaches every row. False when training diverged."""
+cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
+                          const int32_t* labels, int64_t nlabels, float lr) noexcept nogil:
+    """fastText's ``supervised``: CBOW whose context is the whole line and whose target is one of
+    its labels (drawn uniformly), or all of them for one-vs-all. The hidden vector is the mean of
+    the line's input rows; the gradient is divided by their number before it reaches each row."""
     cdef int dim = m.dim
-    cdef int64_t k
+    cdef int64_t k, index
     cdef float loss
+    if n == 0 or nlabels == 0:
+        return
+    index = 0 if nlabels == 1 else <int64_t>draw_below(w, <uint64_t>nlabels)
     memset(w.hidden, 0, dim * sizeof(float))
     for k in range(min(n, PREFETCH_AHEAD)):
         gftx_prefetch_row(input_row(m, rows[k]), dim)
@@ -106,65 +347,16 @@ cdef inline bint context_step(const ModelView* m, WorkerView* w, const int32_t* 
         if k + PREFETCH_AHEAD < n:
             gftx_prefetch_row(input_row(m, rows[k + PREFETCH_AHEAD]), dim)
         gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
-    if mean_hidden:
-        gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
+    gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
     memset(w.grad, 0, dim * sizeof(float))
-    loss = m.loss.forward(m, w, targets, ntargets, index, lr)
+    loss = m.loss.forward(m, w, labels, nlabels, index, lr)
     if w.nan_seen or loss != loss:
         w.nan_seen = True
-        return False
+        return
     record(m, w, loss)
-    if average_grad:
-        gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
+    gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
     for k in range(n):
         gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
-    return True
-
-
-cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
-    """CBOW: each word's context is the subword rows of the words around it. fastText's mean
-    mode leaves the gradient whole; gensim's sum mode (``cbow_mean=0``) divides it by the rows."""
-    cdef int b
-    cdef int64_t i, j, k, count, need, lo, hi
-    cdef int32_t* grown
-    for i in range(n):
-        b = draw_window(m, w)
-        lo = i - b if i >= b else 0
-        hi = i + b + 1 if i + b + 1 <= n else n
-        need = 0
-        for j in range(lo, hi):
-            if j != i:
-                need += m.sub_indptr[ids[j] + 1] - m.sub_indptr[ids[j]]
-        if need == 0:
-            continue
-        if need > w.rows_cap:
-            grown = <int32_t*>realloc(w.rows, need * 2 * sizeof(int32_t))
-            if grown == NULL:
-                w.nan_seen = True  # out of memory: stop as for a numerical failure
-                return
-            w.rows = grown
-            w.rows_cap = need * 2
-        count = 0
-        for j in range(lo, hi):
-            if j == i:
-                continue
-            for k in range(m.sub_indptr[ids[j]], m.sub_indptr[ids[j] + 1]):
-                w.rows[count] = m.sub_ids[k]
-                count += 1
-        if not context_step(m, w, w.rows, count, ids, n, i, lr, m.cbow_mean, not m.cbow_mean):
-            return
-
-
-cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows, int64_t n,
-                          const int32_t* labels, int64_t nlabels, float lr) noexcept nogil:
-    """fastText's ``supervised``: CBOW whose context is the whole line and whose target is one of
-    its labels (drawn uniformly), or all of them for one-vs-all. The hidden vector is the mean of
-    the line's input rows; the gradient is divided by their number before it reaches each row."""
-    cdef int64_t index
-    if n == 0 or nlabels == 0:
-        return
-    index = 0 if nlabels == 1 else <int64_t>draw_below(w, <uint64_t>nlabels)
-    context_step(m, w, rows, n, labels, nlabels, index, lr, True, True)
 
 
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:

@@ -82,6 +82,20 @@ cdef struct ModelView:
     bint compute_loss
 
 
+cdef enum:
+    SIGN_BITS_LOG2 = 12           # CBOW's row signatures: 4096 bits, ...
+    SIGN_WORDS = 64               # ... in 64 words
+
+
+cdef struct Slot:
+    # CBOW: a word of the sliding window (see _kernels.cbow_line)
+    int32_t word
+    int32_t count                 # its subword rows
+    int64_t begin                 # its subword ids, sorted, at WorkerView.rows[begin:begin + count]
+    bint touched                  # it has received a gradient since it entered
+    uint64_t sign[SIGN_WORDS]     # a bit per row id (hashed): two words whose bits do not meet share no row
+
+
 cdef struct WorkerView:
     # Padded on both sides: the views of two threads must not share a cache line.
     char pad_front[64]
@@ -89,8 +103,15 @@ cdef struct WorkerView:
     float* grad
     float* acc
     float* scores                 # softmax: one per output row
-    int32_t* rows                 # CBOW: gathered subword ids
+    int32_t* rows                 # CBOW: the line's subword ids, sorted a word at a time
     int64_t rows_cap
+    # CBOW's sliding window, a ring of ``ring_cap`` slots: a slot's words and, per slot, the current
+    # sum of its rows then its pending gradient (2 x ring_stride floats), and the rows shared by
+    # two slots (ring_cap x ring_cap)
+    Slot* slots
+    float* ring
+    float* shared
+    int64_t ring_cap
     uint64_t rng
     int32_t drawn[32]             # ns: negatives drawn (and their rows requested) one call ahead
     float* delta                  # dense-output losses with threads: output updates held back, or NULL
