@@ -534,7 +534,8 @@ def gen_kernels(rng: random.Random) -> tuple[str, tuple]:
         counter = pick(rng, ["np.zeros(1, np.int64)"] * 4 + ["np.zeros(0, np.int64)", "np.full(1, -2**62, np.int64)"])
         budget = pick(rng, [20000, 20000, 0, -1, -2**62])
         hold = pick(rng, ["", "", "", "w.hold_output_updates(kernel, 0); ", "w.hold_output_updates(kernel, -5); ",
-                          "w.hold_output_updates(kernel, 2**40); "])
+                          "w.hold_output_updates(kernel, 2**40); ", "w.hold_input_updates(kernel, 2**40, 3); ",
+                          "w.hold_input_updates(kernel, -1, -1); ", "w.hold_input_updates(kernel, 5, 2**40); "])
         code = [f'kernel, d = F.sup_kernel("{loss}")', f"w = Worker(kernel, 1); {hold}".rstrip("; "),
                 f"w.train_lines(kernel, {row_indptr}, {rows}, {label_indptr}, {labels}, {tokens}, {lit(start)}, "
                 f"{counter}, {lit(budget)}, {lit(alpha)}, 0.0, {stop}, {pick(rng, ['None', 'np.zeros(1)'])})"]
@@ -1185,7 +1186,9 @@ class Fixtures:
         """``(KernelModel, EncodedLines)`` of a fresh classifier with ``loss``, as ``train_epochs`` builds them."""
         from gensim_ftx.text._lines import LineReader
         from gensim_ftx.train._engine import KernelModel
-        from gensim_ftx.train.supervised import _output, _paths, _store, encode
+        from gensim_ftx.model import output_matrix
+        from gensim_ftx.text.vocab import store_from_bytes
+        from gensim_ftx.train.supervised import _paths, encode
         from gensim_ftx.train.tables import FASTTEXT, negative_sampler
 
         name = {"softmax": "sup", "hs": "sup_hs", "ova": "sup_ova", "ns": "sup_ns"}[loss]
@@ -1193,11 +1196,11 @@ class Fixtures:
         wv, args = model.wv, model.fb_args
         labels = [label.encode("utf-8") for label in model.labels]
         words = [(wv.raw_keys or {}).get(k) or k.encode("utf-8") for k in wv.index_to_key]
-        reader = LineReader(_store(words)[0], _store(labels)[0], wv.hasher, args.word_ngrams, args.bucket,
+        reader = LineReader(store_from_bytes(words)[0], store_from_bytes(labels)[0], wv.hasher, args.word_ngrams, args.bucket,
                             b"__label__", wv.subword_indptr, wv.subword_ids)
         data = encode(self.text("tiny"), reader)
         counts = np.asarray(model.label_counts, dtype=np.int64)
-        kernel = KernelModel(wv.vectors_vocab, wv.vectors_ngrams, np.array(_output(model), dtype=np.float32),
+        kernel = KernelModel(wv.vectors_vocab, wv.vectors_ngrams, np.array(output_matrix(model), dtype=np.float32),
                              wv.subword_indptr, wv.subword_ids, loss=loss, neg=args.neg,
                              neg_alias=negative_sampler(counts, 0.5, FASTTEXT.negative_table) if loss == "ns" else None,
                              neg_redraw=True, **_paths(loss, counts), compute_loss=True, targets=len(labels))

@@ -21,7 +21,7 @@ from libc.string cimport memcpy
 from .._vector cimport gftx_atomic_add, gftx_atomic_load
 from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
-from ._kernels cimport subsample, supervised_line, train_line, window_room
+from ._kernels cimport flush_input, subsample, supervised_line, train_line, window_room
 from ._losses cimport flush_output, loss_for
 from ._views cimport ModelView, WorkerView
 
@@ -199,6 +199,9 @@ cdef class Worker:
     def __dealloc__(self):
         free(self.view.rows)
         free(self.view.delta)
+        free(self.view.hot)
+        free(self.view.hot_rows)
+        free(self.view.hot_mark)
         free(self.view.slots)
         free(self.view.ring)
         free(self.view.shared)
@@ -219,6 +222,30 @@ cdef class Worker:
                 raise MemoryError()
         self.view.pending = 0
         self.view.hold = max(batch, 1)
+
+    def hold_input_updates(self, KernelModel model, int64_t rows, int64_t batch=8):
+        """Hold this thread's updates of input rows ``[0, rows)`` back and apply them every ``batch`` lines.
+
+        A classifier updates every input row of a line, and a dictionary's first rows are its most
+        frequent words ("the" is in nearly every line): threads writing them at once pass their
+        cache lines back and forth for each line, and two threads trained little faster than
+        one. Held back, those rows move between caches once a batch; this thread reads them with
+        its own held updates added, so only the other threads see them late (as under Hogwild).
+        """
+        rows = max(0, min(rows, model.view.input.nrows))
+        free(self.view.hot)
+        free(self.view.hot_rows)
+        free(self.view.hot_mark)
+        self.view.hot = <float*>calloc(max(rows * model.view.dim, 1), sizeof(float))
+        self.view.hot_rows = <int32_t*>malloc(max(rows, 1) * sizeof(int32_t))
+        self.view.hot_mark = <uint8_t*>calloc(max(rows, 1), sizeof(uint8_t))
+        self.view.nhot = 0
+        self.view.nhot_rows = 0
+        self.view.hot_pending = 0
+        if self.view.hot == NULL or self.view.hot_rows == NULL or self.view.hot_mark == NULL:
+            raise MemoryError()
+        self.view.nhot = rows
+        self.view.hot_hold = max(batch, 1)
 
     @property
     def nan_seen(self) -> bool:
@@ -390,6 +417,10 @@ cdef class Worker:
                     self.view.pending += 1
                     if self.view.pending >= self.view.hold:
                         flush_output(&model.view, &self.view)
+                if self.view.nhot:
+                    self.view.hot_pending += 1
+                    if self.view.hot_pending >= self.view.hot_hold:
+                        flush_input(&model.view, &self.view)
                 trained += 1
                 seen += count
                 if slot != NULL:
@@ -399,6 +430,7 @@ cdef class Worker:
                 if line == nlines:
                     line = 0
             flush_output(&model.view, &self.view)
+            flush_input(&model.view, &self.view)
         return trained, seen
 
 

@@ -347,6 +347,8 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
         if k + PREFETCH_AHEAD < n:
             gftx_prefetch_row(input_row(m, rows[k + PREFETCH_AHEAD]), dim)
         gftx_axpy(w.hidden, 1.0, input_row(m, rows[k]), dim)
+        if rows[k] < w.nhot:
+            gftx_axpy(w.hidden, 1.0, w.hot + <int64_t>rows[k] * dim, dim)  # the row as this thread has it
     gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
     memset(w.grad, 0, dim * sizeof(float))
     loss = m.loss.forward(m, w, labels, nlabels, index, lr)
@@ -356,7 +358,27 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
     record(m, w, loss)
     gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
     for k in range(n):
-        gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
+        if rows[k] < w.nhot:
+            if not w.hot_mark[rows[k]]:
+                w.hot_mark[rows[k]] = 1
+                w.hot_rows[w.nhot_rows] = rows[k]
+                w.nhot_rows += 1
+            gftx_axpy(w.hot + <int64_t>rows[k] * dim, 1.0, w.grad, dim)
+        else:
+            gftx_axpy(input_row(m, rows[k]), 1.0, w.grad, dim)
+
+
+cdef void flush_input(const ModelView* m, WorkerView* w) noexcept nogil:
+    """Apply the held-back input-row updates (see ``Worker.hold_input_updates``) and clear them."""
+    cdef int64_t k
+    cdef float* held
+    for k in range(w.nhot_rows):
+        held = w.hot + <int64_t>w.hot_rows[k] * m.dim
+        gftx_axpy(input_row(m, w.hot_rows[k]), 1.0, held, m.dim)
+        memset(held, 0, m.dim * sizeof(float))
+        w.hot_mark[w.hot_rows[k]] = 0
+    w.nhot_rows = 0
+    w.hot_pending = 0
 
 
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:

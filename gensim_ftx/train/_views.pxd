@@ -117,6 +117,13 @@ cdef struct WorkerView:
     float* delta                  # dense-output losses with threads: output updates held back, or NULL
     int64_t pending               # examples whose output updates wait in delta
     int64_t hold                  # ... applied every this many examples
+    float* hot                    # classifier with threads: updates of input rows [0, nhot) held back, or NULL
+    int32_t* hot_rows             # ... the rows whose updates wait in hot
+    uint8_t* hot_mark             # ... 1 for those rows
+    int64_t nhot
+    int64_t nhot_rows
+    int64_t hot_pending           # examples whose input updates wait in hot
+    int64_t hot_hold              # ... applied every this many examples
     int ndrawn
     double loss
     int64_t examples

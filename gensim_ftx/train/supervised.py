@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 _INIT_CHUNK = 1 << 24
 _HOLD_LIMIT = 1 << 24  # floats of output a thread may hold back (64 MiB)
 _HOLD = {"softmax": 16, "ova": 4}  # examples a thread holds its output updates for, with several threads
+# With several threads, each holds back its updates of the most frequent words' input rows (the
+# dictionary's first, up to this many bytes of them) for this many lines: see Worker.hold_input_updates.
+_HOT_BYTES = 1 << 20
+_HOT_LINES = 32
 
 
 @dataclass
@@ -103,6 +107,7 @@ class SupervisedRun:
     lr: float
     seed: int
     hold_output: int = 0  # softmax / one-vs-all: examples a thread holds its output updates for
+    hot_rows: int = 0     # input rows (the most frequent words) whose updates a thread holds back
     epochs: int = 1       # the budget's epochs (for the message of a diverged run)
 
 
@@ -122,6 +127,8 @@ def run_threads(run: SupervisedRun, progress: Callable[[Progress], None] | None 
             worker = Worker(run.kernel, (run.seed << 20) + k + 1)
             if run.threads > 1 and run.hold_output:
                 worker.hold_output_updates(run.kernel, run.hold_output)
+            if run.threads > 1 and run.hot_rows:
+                worker.hold_input_updates(run.kernel, run.hot_rows, _HOT_LINES)
             worker.train_lines(run.kernel, data.row_indptr, data.rows, data.label_indptr, data.line_labels,
                                data.line_tokens, first_lines[k], state.counter, run.budget, run.lr, 0.0, state.stop,
                                state.loss_board[k])
@@ -175,7 +182,8 @@ def train_epochs(model, input: str, *, output: np.ndarray, epoch: int, lr: float
     # each holds its output updates back for a few examples (see Worker.hold_output_updates).
     hold = _HOLD.get(loss, 0) if len(labels) * wv.vector_size <= _HOLD_LIMIT else 0
     if epoch > 0:
-        run_threads(SupervisedRun(kernel, data, thread, max(1, ntokens * epoch), lr, seed, hold, epoch), progress)
+        hot = min(len(words), _HOT_BYTES // (4 * max(wv.vector_size, 1)))
+        run_threads(SupervisedRun(kernel, data, thread, max(1, ntokens * epoch), lr, seed, hold, hot, epoch), progress)
     return ntokens * max(epoch, 0)
 
 
