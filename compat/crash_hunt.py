@@ -1184,10 +1184,10 @@ class Fixtures:
 
     def sup_kernel(self, loss: str):
         """``(KernelModel, EncodedLines)`` of a fresh classifier with ``loss``, as ``train_epochs`` builds them."""
-        from gensim_ftx.text._lines import LineReader
-        from gensim_ftx.train._engine import KernelModel
         from gensim_ftx.model import output_matrix
+        from gensim_ftx.text._lines import LineReader
         from gensim_ftx.text.vocab import store_from_bytes
+        from gensim_ftx.train._engine import KernelModel
         from gensim_ftx.train.supervised import _paths, encode
         from gensim_ftx.train.tables import FASTTEXT, negative_sampler
 
