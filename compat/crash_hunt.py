@@ -1196,8 +1196,8 @@ class Fixtures:
         wv, args = model.wv, model.fb_args
         labels = [label.encode("utf-8") for label in model.labels]
         words = [(wv.raw_keys or {}).get(k) or k.encode("utf-8") for k in wv.index_to_key]
-        reader = LineReader(store_from_bytes(words)[0], store_from_bytes(labels)[0], wv.hasher, args.word_ngrams, args.bucket,
-                            b"__label__", wv.subword_indptr, wv.subword_ids)
+        reader = LineReader(store_from_bytes(words)[0], store_from_bytes(labels)[0], wv.hasher, args.word_ngrams,
+                            args.bucket, b"__label__", wv.subword_indptr, wv.subword_ids)
         data = encode(self.text("tiny"), reader)
         counts = np.asarray(model.label_counts, dtype=np.int64)
         kernel = KernelModel(wv.vectors_vocab, wv.vectors_ngrams, np.array(output_matrix(model), dtype=np.float32),
