@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=float, default=10.0, help="megabytes of en17m for the unsupervised workloads")
     parser.add_argument("--only", action="append", choices=sorted(WORKLOADS))
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--labels", nargs=2, default=["this checkout", "baseline"], metavar=("THIS", "BASELINE"),
+                        help="the two columns' names")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         text = Path(tmp) / "en.txt"
@@ -85,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
             text.write_bytes(src.read(int(args.mb * 2**20)).rsplit(b"\n", 1)[0] + b"\n")
         paths = {"TEXT": str(text), "COOKING": str(DATA / "cooking" / "cooking.train"),
                  "LID": str(DATA / "models" / "lid.176.ftz")}
-        trees = {"this checkout": HERE, "baseline": args.baseline.resolve()}
+        trees = {args.labels[0]: HERE, args.labels[1]: args.baseline.resolve()}
         results: dict[str, dict[str, list[float]]] = {w: {t: [] for t in trees} for w in args.only or WORKLOADS}
         for repeat in range(args.repeat):
             for workload in results:
@@ -93,9 +95,9 @@ def main(argv: list[str] | None = None) -> int:
                 order = list(trees.items()) if repeat % 2 == 0 else list(trees.items())[::-1]
                 for name, tree in order:
                     results[workload][name].append(run(tree, workload, paths))
-    print(f"{'workload':<12} {'this checkout s':>17} {'baseline s':>17} {'ratio':>7}")
+    print(f"{'workload':<12} {args.labels[0] + ' s':>17} {args.labels[1] + ' s':>17} {'ratio':>7}")
     for workload, times in results.items():
-        ours, base = times["this checkout"], times["baseline"]
+        ours, base = times[args.labels[0]], times[args.labels[1]]
         print(f"{workload:<12} {statistics.median(ours):8.3f} ({min(ours):.2f}-{max(ours):.2f}) "
               f"{statistics.median(base):8.3f} ({min(base):.2f}-{max(base):.2f}) "
               f"{statistics.median(base) / statistics.median(ours):6.3f}x")

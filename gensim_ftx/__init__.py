@@ -12,7 +12,12 @@ from __future__ import annotations
 
 import importlib
 
+from . import kernels as _kernels
+
 __version__ = "0.1.0"
+
+# the compiled kernels of the best level this CPU supports (see gensim_ftx.kernels)
+_kernels.install()
 
 # public name -> the module that defines it
 _EXPORTS = {
@@ -25,6 +30,7 @@ _EXPORTS = {
     "patch_gensim": "patch",
     "patched_gensim": "patch",
     "save_facebook_model": "facebook",
+    "show_config": "config",
     "train_unsupervised": "unsupervised",
     "unpatch_gensim": "patch",
 }

@@ -3,7 +3,8 @@
 Every import of every module is counted, those inside function bodies and Cython ``cimport``
 included (a lazy import hides a circle, it does not remove it). Layers, lowest first:
 
-0. ``_checks``, ``_memory``, ``args``: checks and tables everything may use;
+0. ``_checks``, ``_memory``, ``args``, ``kernels``, ``config``: checks, tables and the kernel build everything
+   may use;
 1. ``text/``: bytes to tokens to ids (hashing, vocabulary store, readers, subword lookups);
 2. ``io/``: file formats;
 3. ``train/``: the engine (kernels, losses, tables, trainer, supervised training, quantisation);
@@ -24,7 +25,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "gensim_ftx"
 LAYERS = [
-    ("base", ("_checks", "_memory", "_vector", "args")),
+    ("base", ("_checks", "_memory", "_vector", "_cpu", "args", "kernels", "config")),
     ("text", ("text",)),
     ("io", ("io",)),
     ("train", ("train",)),

@@ -3,7 +3,8 @@
 A refactor of the engine (moving kernels, losses or tables) must not change a single float of a
 fixed-seed, one-thread model. The hashes below were taken on main before the layout of issue 22;
 floating-point results depend on the vector instructions the kernels were compiled for, so they
-are checked on the instruction level they were pinned on and skipped, saying so, elsewhere. A
+are checked on the kernel level they were pinned on (gensim_ftx.kernels) and skipped, saying so,
+elsewhere. A
 deliberate change of results re-pins them, saying why below.
 
 To re-pin after a deliberate change of results: ``python tests/test_pinned.py`` prints the table.
@@ -20,6 +21,7 @@ from gensim.test.utils import datapath
 
 import gensim_ftx
 from gensim_ftx import fasttext as ftx
+from gensim_ftx import kernels
 
 # case -> sha256 prefix of the case's matrices, on PINNED_LEVEL kernels. Pinned before issue 22's
 # move; re-pinned twice since, deliberately: (1) training's sigmoid and log tables became fastText's
@@ -49,17 +51,9 @@ PINNED = {
 
 
 def cpu_level() -> str:
-    """The vector instruction level ``-march=native`` compiled the kernels for, as far as it
-    changes float results (FMA contraction and vector widths)."""
-    try:
-        flags = set(next(line for line in open("/proc/cpuinfo") if line.startswith("flags")).split())
-    except (OSError, StopIteration):
-        return "unknown"
-    if {"avx512f", "avx512vl", "avx512bw"} <= flags:
-        return "avx512"
-    if {"avx2", "fma"} <= flags:
-        return "avx2"
-    return "other"
+    """The level of the kernels this process runs (see gensim_ftx.kernels): their float results
+    depend on it (vector widths, fused multiply-adds)."""
+    return kernels.kernel_level()
 
 
 def digest(*arrays) -> str:

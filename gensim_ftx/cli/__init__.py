@@ -39,13 +39,16 @@ __all__ = [
 def build_parser() -> ArgumentParser:
     """The ``gensim-ftx`` argument parser: fastText's commands, each with fastText's flags."""
     from .. import __version__
+    from ..kernels import kernel_level
 
     parser = ArgumentParser(
         prog=PROG, allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="fastText's command line, on gensim_ftx's engine.",
         epilog=f"'{PROG} <command> --help' describes each command. Exit status: 0 success, 1 input error, "
                "2 usage error, 130 interrupted.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__} (kernels: {kernel_level()}; "
+                                                               "details: python -c 'import gensim_ftx; "
+                                                               "gensim_ftx.show_config()')")
     commands = parser.add_subparsers(dest="command", metavar="<command>", required=True, parser_class=ArgumentParser)
     train.add_parsers(commands)
     query.add_parsers(commands)
