@@ -37,19 +37,19 @@ class FastText(gensim_fasttext.FastText):
     ``compute_loss=True`` reports a real loss, and the learning rate falls with a word counter
     shared by all threads (also with ``corpus_file``).
 
+    Beyond gensim's attributes the model carries what fastText models have and gensim's class
+    cannot express, so that a model loaded from a ``.bin`` saves back unchanged (see Attributes).
+
     Parameters
     ----------
     semantics : {'gensim', 'fasttext'}, keyword-only
         ``'fasttext'`` trains as Facebook's fastText does (see :mod:`gensim_ftx.train.tables`): ``</s>``
         tokens at newlines, fastText's subsampling, negatives drawn from count^0.5 and redrawn,
-        lines of at most 1024 words, unscaled CBOW gradient. :func:`gensim_ftx.train_unsupervised`
+        lines of at most 1025 words, unscaled CBOW gradient. :func:`gensim_ftx.train_unsupervised`
         also sets fastText's defaults.
     loss : {'ns', 'hs', 'softmax'}, keyword-only
         ``'softmax'`` trains a full softmax output layer (not in gensim); otherwise gensim's
         ``hs``/``negative`` decide.
-
-    Beyond gensim's attributes the model carries what fastText models have and gensim's class
-    cannot express, so that a model loaded from a ``.bin`` saves back unchanged:
 
     Attributes
     ----------

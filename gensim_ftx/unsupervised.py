@@ -24,7 +24,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
     The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
-    negative sampling, learning rate falling to 0, lines of at most 1024 words) and its defaults,
+    negative sampling, learning rate falling to 0, lines of at most 1025 words) and its defaults,
     on gensim_ftx's kernels, and is returned as a :class:`gensim_ftx.FastText`:
     ``model.wv[word]``, ``save_facebook_model(model, 'x.bin')`` and gensim's API all work.
 

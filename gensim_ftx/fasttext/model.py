@@ -367,8 +367,10 @@ class _FastText:
 
         Returns
         -------
-        For a string, ``(labels, probs)``: a tuple of label strings and an array of their
-        probabilities. For a list, ``(list of label lists, list of float32 arrays)``.
+        labels : tuple of str, or list of lists of str
+            The labels found, best first (a list of them per line for a list of lines).
+        probs : numpy.ndarray, or list of numpy.ndarray
+            Their probabilities (float32 arrays for a list of lines).
 
         Raises
         ------
