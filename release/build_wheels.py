@@ -1,6 +1,6 @@
 """Build the release: an sdist and one manylinux wheel per CPython version (3.10-3.13 by default).
 
-Each wheel is built by ``python -m build`` in an isolated environment of that interpreter (portable
+Each wheel is built from the sdist by ``python -m build`` in an isolated environment of that interpreter (portable
 kernels: one build a level, chosen at import; see ``gensim_ftx/kernels.py``), then ``auditwheel
 repair`` gives it the manylinux tag of this machine's glibc and vendors any shared library it needs.
 Interpreters are found under pyenv (``~/.pyenv/versions/3.X.*``) unless given with ``--python``.
@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -42,14 +43,19 @@ def run(command: list, **kwargs) -> None:
     subprocess.run(command, check=True, **kwargs)
 
 
-def build_wheel(python: Path, outdir: Path, scratch: Path) -> Path:
-    """``python -m build --wheel`` with ``python``; returns the wheel."""
-    venv = scratch / f"venv-{python.parent.parent.name}"
+def build_wheel(python: Path, sdist: Path, scratch: Path) -> Path:
+    """``python -m build --wheel`` with ``python``, from a fresh copy of the sdist (never from the
+    checkout, whose ``build/`` folder may hold modules of earlier layouts); returns the wheel."""
+    name = python.parent.parent.name
+    venv = scratch / f"venv-{name}"
     run([python, "-m", "venv", venv])
     run([venv / "bin" / "python", "-m", "pip", "install", "-q", "build"])
-    raw = scratch / f"raw-{python.parent.parent.name}"
-    # run outside the checkout: its setuptools 'build/' folder would shadow the 'build' package
-    run([venv / "bin" / "python", "-m", "build", "--wheel", "--outdir", raw, ROOT], cwd=scratch)
+    source = scratch / f"src-{name}"
+    with tarfile.open(sdist) as archive:
+        archive.extractall(source, filter="data")
+    (tree,) = source.iterdir()
+    raw = scratch / f"raw-{name}"
+    run([venv / "bin" / "python", "-m", "build", "--wheel", "--outdir", raw, tree], cwd=scratch)
     (wheel,) = raw.glob("*.whl")
     return wheel
 
@@ -66,13 +72,16 @@ def main() -> None:
     args.outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gftx-wheels-") as tmp:
         scratch = Path(tmp)
+        # run outside the checkout: its setuptools 'build/' folder would shadow the 'build' package
+        run([sys.executable, "-m", "build", "--sdist", "--outdir", scratch / "sdist", ROOT], cwd=scratch)
+        (sdist,) = (scratch / "sdist").glob("*.tar.gz")
         if not args.no_sdist:
-            run([sys.executable, "-m", "build", "--sdist", "--outdir", args.outdir, ROOT], cwd=scratch)
+            shutil.copy(sdist, args.outdir)
         for version in args.versions:
             python = Path(given[version]) if version in given else find_python(version)
             start = time.perf_counter()
-            wheel = build_wheel(python, args.outdir, scratch)
-            run([sys.executable, "-m", "auditwheel", "repair", "--wheel-dir", args.outdir, wheel])
+            wheel = build_wheel(python, sdist, scratch)
+            run([sys.executable, "-m", "auditwheel", "repair", "--strip", "--wheel-dir", args.outdir, wheel])
             print(f"Python {version}: {wheel.name} built and repaired in {time.perf_counter() - start:.0f} s",
                   flush=True)
     print("\n".join(sorted(glob.glob(str(args.outdir / "gensim_ftx-*")))))
