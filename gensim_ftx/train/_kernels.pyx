@@ -48,10 +48,23 @@ cdef inline void record(const ModelView* m, WorkerView* w, float loss) noexcept 
     w.examples += 1
 
 
+cdef inline bint loss_step(const ModelView* m, WorkerView* w, const int32_t* targets, int64_t ntargets,
+                           int64_t index, float lr) noexcept nogil:
+    """The loss at ``targets[index]`` for ``w.hidden``: its gradient into a cleared ``w.grad``, the
+    output rows updated, the loss recorded. False (and ``nan_seen``) when training diverged."""
+    memset(w.grad, 0, m.dim * sizeof(float))
+    cdef float loss = m.loss.forward(m, w, targets, ntargets, index, lr)
+    if w.nan_seen or loss != loss:
+        w.nan_seen = True
+        return False
+    record(m, w, loss)
+    return True
+
+
 cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
     cdef int dim = m.dim, b
     cdef int64_t i, j, k, begin, end, lo, hi
-    cdef float scale, factor, loss
+    cdef float scale, factor
     cdef int32_t word
     for i in range(n):
         b = draw_window(m, w)
@@ -78,12 +91,8 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
         for j in range(lo, hi):
             if j == i:
                 continue
-            memset(w.grad, 0, dim * sizeof(float))
-            loss = m.loss.forward(m, w, ids, n, j, lr)
-            if w.nan_seen or loss != loss:
-                w.nan_seen = True
+            if not loss_step(m, w, ids, n, j, lr):
                 return
-            record(m, w, loss)
             # keep the hidden vector current in O(dim): the centre's rows move by grad each
             gftx_axpy_add(w.hidden, factor, w.acc, w.grad, dim)
         for k in range(begin, end):
@@ -250,7 +259,7 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
     cdef int b
     cdef int64_t window = m.window, ring, stride = ring_stride(m.dim), used = 0
     cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
-    cdef float loss, weight
+    cdef float weight
     cdef Slot* slot
     if window <= 0 or n < 2:
         return
@@ -285,12 +294,8 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
         if rows:
             if m.cbow_mean:
                 gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
-            memset(w.grad, 0, m.dim * sizeof(float))
-            loss = m.loss.forward(m, w, ids, n, i, lr)
-            if w.nan_seen or loss != loss:
-                w.nan_seen = True
+            if not loss_step(m, w, ids, n, i, lr):
                 return
-            record(m, w, loss)
             if not m.cbow_mean:
                 gftx_scale(w.grad, <float>(1.0 / <double>rows), m.dim)
             # every position's sum moves by the gradient times the rows it shares with the context
@@ -335,7 +340,6 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
     the line's input rows; the gradient is divided by their number before it reaches each row."""
     cdef int dim = m.dim
     cdef int64_t k, index
-    cdef float loss
     if n == 0 or nlabels == 0:
         return
     index = 0 if nlabels == 1 else <int64_t>draw_below(w, <uint64_t>nlabels)
@@ -350,12 +354,8 @@ cdef void supervised_line(const ModelView* m, WorkerView* w, const int32_t* rows
         if rows[k] < w.nhot:
             gftx_axpy(w.hidden, 1.0, w.hot + <int64_t>rows[k] * dim, dim)  # the row as this thread has it
     gftx_scale(w.hidden, <float>(1.0 / <double>n), dim)
-    memset(w.grad, 0, dim * sizeof(float))
-    loss = m.loss.forward(m, w, labels, nlabels, index, lr)
-    if w.nan_seen or loss != loss:
-        w.nan_seen = True
+    if not loss_step(m, w, labels, nlabels, index, lr):
         return
-    record(m, w, loss)
     gftx_scale(w.grad, <float>(1.0 / <double>n), dim)
     for k in range(n):
         if rows[k] < w.nhot:
