@@ -52,7 +52,7 @@ def extension(name: str, extra: tuple, level: str, sources: list | None = None) 
     if name == "gensim_ftx._cpu":
         macros.append(("GFTX_BUILD", '"native"' if NATIVE else '"portable"'))
     ext = Extension(
-        name if level in ("baseline", "native") else f"{name}_{level}",
+        kernels.level_module(name, level),
         sources or [name.replace(".", "/") + ".pyx"],
         include_dirs=[numpy.get_include()],
         language="c++",

@@ -43,11 +43,11 @@ cdef extern from *:
 
 BUILD = GFTX_BUILD.decode()        # 'portable' (one build a level) or 'native' (-march=native)
 COMPILER = GFTX_COMPILER.decode()  # the compiler's version string
-_LEVELS = {"baseline": 0, "avx2": 1, "avx512": 2}
 
 
-def cpu_supports(str level) -> bool:
-    """Whether this CPU and its operating system run code built for ``level``."""
-    if level not in _LEVELS:
-        raise ValueError(f"unknown kernel level {level!r}; expected one of {', '.join(_LEVELS)}")
-    return bool(gftx_cpu_supports(_LEVELS[level]))
+def cpu_supports(int level) -> bool:
+    """Whether this CPU and its operating system run code built for ``level``: its position in
+    :data:`gensim_ftx.kernels.LEVELS` (0 baseline, 1 avx2, 2 avx512)."""
+    if not 0 <= level <= 2:
+        raise ValueError(f"kernel level must be 0, 1 or 2, got {level}")
+    return bool(gftx_cpu_supports(level))

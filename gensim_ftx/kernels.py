@@ -20,7 +20,8 @@ The environment variable ``GENSIM_FTX_KERNELS`` (``baseline``, ``avx2`` or ``avx
 import, caps the level: to compare levels, or to rule out a faulty one. A level above what the CPU
 supports is never loaded (a warning says so and the best supported one is used).
 
-This module is read by ``setup.py`` too (for :data:`LEVELED` and :func:`level_flags`), so it
+This module is read by ``setup.py`` too (for :data:`LEVELED`, :func:`level_flags` and
+:func:`level_module`), so it
 imports nothing of the package at its top.
 """
 from __future__ import annotations
@@ -67,13 +68,19 @@ def level_flags(level: str, machine: str | None = None) -> list[str]:
     return list(_X86_FLAGS[level]) if is_x86(machine) else []
 
 
+def level_module(name: str, level: str) -> str:
+    """The name of ``level``'s build of module ``name`` (the baseline and native builds carry the
+    module's own name; the others its name and level: ``gensim_ftx.train._kernels_avx2``)."""
+    return name if level in ("baseline", "native") else f"{name}_{level}"
+
+
 def supported_levels() -> tuple[str, ...]:
     """The levels this CPU (and its operating system) can run, lowest first."""
     from ._cpu import cpu_supports  # compiled for the baseline: it runs anywhere
 
     if not is_x86():
         return ("baseline",)
-    return tuple(level for level in LEVELS if cpu_supports(level))
+    return tuple(level for index, level in enumerate(LEVELS) if cpu_supports(index))
 
 
 def built_levels() -> tuple[str, ...]:
@@ -84,9 +91,9 @@ def built_levels() -> tuple[str, ...]:
         return ("native",)
     first = LEVELED[0]
     folder = Path(__file__).resolve().parent.joinpath(*first.split(".")[1:-1])
-    stem = first.rsplit(".", 1)[1]
     suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
-    return tuple(level for level in LEVELS if level == "baseline" or (folder / f"{stem}_{level}{suffix}").exists())
+    return tuple(level for level in LEVELS
+                 if (folder / (level_module(first, level).rsplit(".", 1)[1] + suffix)).exists())
 
 
 def choose_level() -> tuple[str, str | None]:
@@ -108,11 +115,11 @@ def choose_level() -> tuple[str, str | None]:
                       RuntimeWarning, stacklevel=3)
         return best, None
     if wanted not in usable:
-        lower = [level for level in usable if LEVELS.index(level) <= LEVELS.index(wanted)]
+        # the baseline is always usable, so some level at or below the one wanted is
+        lower = [level for level in usable if LEVELS.index(level) <= LEVELS.index(wanted)][-1]
         warnings.warn(f"{ENVIRONMENT}={wanted}: this CPU or installation cannot run it "
-                      f"(usable: {', '.join(usable)}); using {lower[-1] if lower else 'baseline'}",
-                      RuntimeWarning, stacklevel=3)
-        return (lower[-1] if lower else "baseline"), f"capped by {ENVIRONMENT}={wanted}"
+                      f"(usable: {', '.join(usable)}); using {lower}", RuntimeWarning, stacklevel=3)
+        return lower, f"capped by {ENVIRONMENT}={wanted}"
     return wanted, (f"capped by {ENVIRONMENT}={wanted}" if wanted != best else None)
 
 
@@ -126,10 +133,10 @@ class LevelFinder:
     def find_spec(self, name, path=None, target=None):
         if self.level in ("baseline", "native") or name not in LEVELED or not path:
             return None
-        stem = name.rsplit(".", 1)[1]
+        stem = level_module(name, self.level).rsplit(".", 1)[1]
         for folder in path:
             for suffix in importlib.machinery.EXTENSION_SUFFIXES:
-                file = os.path.join(folder, f"{stem}_{self.level}{suffix}")
+                file = os.path.join(folder, stem + suffix)
                 if os.path.exists(file):
                     loader = importlib.machinery.ExtensionFileLoader(name, file)
                     return importlib.util.spec_from_file_location(name, file, loader=loader)

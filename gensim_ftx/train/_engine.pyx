@@ -23,7 +23,7 @@ from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
 from ._kernels cimport flush_input, subsample, supervised_line, train_line, window_room
 from ._losses cimport flush_output, loss_for
-from ._views cimport ModelView, WorkerView
+from ._views cimport ModelView, WorkerView, vector_stride
 
 cnp.import_array()
 
@@ -173,7 +173,7 @@ cdef class Worker:
         cdef int dim = model.view.dim
         # Each vector starts on its own cache line and the block is padded by a line on each
         # side: another thread's scratch must never share a line with these (false sharing).
-        cdef Py_ssize_t stride = (dim + 15) // 16 * 16
+        cdef Py_ssize_t stride = vector_stride(dim)
         cdef Py_ssize_t nscores = model.view.nout if model.view.loss == loss_for(LOSSES['softmax']) else 0
         self._keep = np.zeros(3 * stride + nscores + 3 * 16, dtype=np.float32)
         cdef size_t address = <size_t>cnp.PyArray_DATA(self._keep)

@@ -30,7 +30,8 @@ from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
 from .._vector cimport gftx_axpy, gftx_axpy_add, gftx_prefetch_row, gftx_scale
-from ._views cimport SIGN_BITS_LOG2, SIGN_WORDS, ModelView, Slot, WorkerView, draw_below, input_row, uniform01
+from ._views cimport (SIGN_BITS_LOG2, SIGN_WORDS, ModelView, Slot, WorkerView, draw_below, input_row, uniform01,
+                      vector_stride)
 
 cnp.import_array()
 
@@ -100,10 +101,6 @@ cdef void sg_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t
 
 
 
-cdef inline int64_t ring_stride(int dim) noexcept nogil:
-    return (dim + 15) // 16 * 16
-
-
 cdef inline int64_t ring_slots(const ModelView* m, int64_t n) noexcept nogil:
     # the positions within a window of a centre word, or the whole line when it is shorter
     return min(2 * <int64_t>m.window + 1, n)
@@ -118,7 +115,7 @@ cdef bint window_room(const ModelView* m, WorkerView* w, int64_t longest) noexce
     free(w.ring)
     free(w.shared)
     w.slots = <Slot*>calloc(slots, sizeof(Slot))
-    w.ring = <float*>malloc(2 * slots * ring_stride(m.dim) * sizeof(float))
+    w.ring = <float*>malloc(2 * slots * vector_stride(m.dim) * sizeof(float))
     w.shared = <float*>malloc(slots * slots * sizeof(float))
     w.ring_cap = slots
     if w.slots == NULL or w.ring == NULL or w.shared == NULL:
@@ -257,7 +254,7 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
     (some ten words later), a delay of the kind Hogwild training has anyway.
     """
     cdef int b
-    cdef int64_t window = m.window, ring, stride = ring_stride(m.dim), used = 0
+    cdef int64_t window = m.window, ring, stride = vector_stride(m.dim), used = 0
     cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
     cdef float weight
     cdef Slot* slot

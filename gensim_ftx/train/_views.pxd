@@ -106,7 +106,7 @@ cdef struct WorkerView:
     int32_t* rows                 # CBOW: the line's subword ids, sorted a word at a time
     int64_t rows_cap
     # CBOW's sliding window, a ring of ``ring_cap`` slots: a slot's words and, per slot, the current
-    # sum of its rows then its pending gradient (2 x ring_stride floats), and the rows shared by
+    # sum of its rows then its pending gradient (2 x vector_stride floats), and the rows shared by
     # two slots (ring_cap x ring_cap)
     Slot* slots
     float* ring
@@ -139,6 +139,11 @@ cdef struct RankView:
     int32_t nlabels
     const int32_t* left           # hierarchical softmax: children of the 2 * nlabels - 1 tree nodes
     const int32_t* right
+
+
+cdef inline Py_ssize_t vector_stride(int dim) noexcept nogil:
+    """Floats a thread's scratch vector takes: ``dim`` rounded up to whole 64-byte cache lines."""
+    return (dim + 15) // 16 * 16
 
 
 cdef inline float* input_row(const ModelView* m, int64_t row) noexcept nogil:
