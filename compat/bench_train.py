@@ -13,6 +13,10 @@ The default corpus is ``../shared/data/en17m.txt.xz`` cut into 1000-token lines 
 ``compat/work/``). ``--fasttext-bin`` points at a fastText binary built from source (never
 committed); without it the ``fasttext`` pip package trains the fastText rows. ``fasttext-new``
 (the Rust drop-in for the ``fasttext`` package, ``pip install fasttext-new``) is a peer too.
+
+floret vectors (issue 25): ``--systems floret ftx-floret --hash-count 2 --bucket 100000`` trains
+both in floret mode (``mode='floret'``, MurmurHash3 into the bucket table, no word rows), with
+the same settings, through each one's ``train_unsupervised``.
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 DEFAULT_XZ = HERE.parent.parent / "shared" / "data" / "en17m.txt.xz"
-SYSTEMS = ("fasttext", "fasttext-new", "gensim-iterable", "gensim-file", "ftx-fasttext", "ftx-gensim")
+SYSTEMS = ("fasttext", "fasttext-new", "gensim-iterable", "gensim-file", "floret", "ftx-fasttext", "ftx-gensim",
+           "ftx-floret")
 
 
 def prepare_corpus(source: Path, tokens_per_line: int = 1000, max_tokens: int | None = None) -> Path:
@@ -73,7 +78,8 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
                     "-thread", str(settings["threads"]), "-dim", str(settings["dim"]), "-ws", str(settings["ws"]),
                     "-epoch", str(settings["epoch"]), "-neg", str(settings["neg"]), "-minn", str(settings["minn"]),
                     "-maxn", str(settings["maxn"]), "-t", str(settings["t"]), "-lr", str(settings["lr"]),
-                    "-minCount", str(settings["min_count"]), "-seed", str(settings.get("seed", 0)), "-verbose", "0"]
+                    "-minCount", str(settings["min_count"]), "-seed", str(settings.get("seed", 0)), "-verbose", "0",
+                    "-bucket", str(settings["bucket"])]
             subprocess.run(args, check=True)
             return
         import fasttext
@@ -81,7 +87,7 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         trained = fasttext.train_unsupervised(  # the pip package (0.9.3) has no seed argument
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
-            minCount=settings["min_count"], thread=settings["threads"], verbose=0)
+            minCount=settings["min_count"], thread=settings["threads"], bucket=settings["bucket"], verbose=0)
         trained.save_model(out)
         return
     if system == "fasttext-new":  # the Rust drop-in for the fasttext package (pip install fasttext-new)
@@ -90,7 +96,20 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         trained = fasttext_new.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
-            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0)
+            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0,
+            bucket=settings["bucket"])
+        trained.save_model(out)
+        return
+    if system in ("floret", "ftx-floret"):
+        if system == "floret":
+            import floret as face
+        else:
+            from gensim_ftx import floret as face
+        trained = face.train_unsupervised(  # floret's Python API takes no seed
+            corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
+            neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
+            minCount=settings["min_count"], thread=settings["threads"], bucket=settings["bucket"], mode="floret",
+            hashCount=settings["hash_count"], verbose=0)
         trained.save_model(out)
         return
     import gensim_ftx
@@ -99,13 +118,15 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         trained = gensim_ftx.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
-            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0)
+            minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0,
+            bucket=settings["bucket"])
         gensim_ftx.save_facebook_model(trained, out)
         return
     common = dict(sg=int(sg), vector_size=settings["dim"], window=settings["ws"], epochs=settings["epoch"],
                   negative=settings["neg"], min_n=settings["minn"], max_n=settings["maxn"], sample=settings["t"],
                   alpha=settings["lr"], min_alpha=1e-4 * settings["lr"], min_count=settings["min_count"],
-                  workers=settings["threads"], seed=settings.get("seed", 0) + 1)  # gensim's default seed is 1
+                  workers=settings["threads"], seed=settings.get("seed", 0) + 1,  # gensim's default seed is 1
+                  bucket=settings["bucket"])
     if system == "ftx-gensim":
         trained = gensim_ftx.FastText(corpus_file=corpus, **common)
     else:
@@ -233,14 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epoch", type=int, default=5)
+    parser.add_argument("--ws", type=int, default=5)
+    parser.add_argument("--minn", type=int, default=3)
+    parser.add_argument("--maxn", type=int, default=6)
+    parser.add_argument("--bucket", type=int, default=2000000)
+    parser.add_argument("--hash-count", type=int, default=2, help="floret systems: hashes per word and n-gram")
     parser.add_argument("--json", type=Path, help="also write the raw runs and the table here")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
         parser.error(f"corpus not found: {args.corpus}")
     corpus = prepare_corpus(args.corpus, args.tokens_per_line, args.max_tokens)
     tokens = count_tokens(corpus)
-    settings = dict(threads=args.threads, dim=args.dim, ws=5, epoch=args.epoch, neg=5, minn=3, maxn=6, t=1e-4,
-                    lr=0.05, min_count=5)
+    settings = dict(threads=args.threads, dim=args.dim, ws=args.ws, epoch=args.epoch, neg=5, minn=args.minn,
+                    maxn=args.maxn, t=1e-4, lr=0.05, min_count=5, bucket=args.bucket, hash_count=args.hash_count)
     rows = []
     for repeat in range(args.repeat):
         for model in args.models:

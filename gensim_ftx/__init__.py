@@ -30,6 +30,7 @@ _EXPORTS = {
     "patch_gensim": "patch",
     "patched_gensim": "patch",
     "save_facebook_model": "facebook",
+    "save_floret_vectors": "facebook",
     "show_config": "config",
     "train_unsupervised": "unsupervised",
     "unpatch_gensim": "patch",

@@ -23,6 +23,7 @@ LOSS_CODES = {"hs": 1, "ns": 2, "softmax": 3, "ova": 4}
 LOSS_NAMES = {code: name for name, code in LOSS_CODES.items()}
 MODEL_CODES = {"cbow": 1, "skipgram": 2, "supervised": 3}
 MODEL_NAMES = {code: name for name, code in MODEL_CODES.items()}
+MODE_CODES = {"fasttext": 1, "floret": 2}  # floret's mode_name, as its .bin header stores it
 UNSUPERVISED_LOSSES = ("ns", "hs", "softmax")  # word vectors have one target a step: no one-vs-all
 
 
@@ -49,7 +50,7 @@ class Arg:
         return self.supervised if supervised and self.supervised is not None else self.default
 
 
-_D, _T, _A = "dictionary arguments", "training arguments", "autotune arguments"
+_D, _T, _A, _F = "dictionary arguments", "training arguments", "autotune arguments", "floret arguments"
 ARGS = {arg.name: arg for arg in (
     Arg("minCount", 5, int, "minimal number of word occurrences", _D, -INT32_MAX, supervised=1),
     Arg("minCountLabel", 0, int, "minimal number of label occurrences", _D, -INT32_MAX),
@@ -70,6 +71,8 @@ ARGS = {arg.name: arg for arg in (
     Arg("pretrainedVectors", "", str, "pretrained word vectors for supervised learning", _T),
     Arg("seed", 0, int, "random generator seed", _T, 0, 2**32 - 1),
     Arg("verbose", 2, int, "verbosity level", _T, -INT32_MAX),
+    Arg("mode", "fasttext", str, "fasttext, or floret: words and char ngrams hashed into the buckets", _F),
+    Arg("hashCount", 1, int, "floret mode only: number of hashes (1-4) per word and char ngram", _F, 1, 4),
     Arg("autotuneValidationFile", "", str, "path to the validation file for autotune", _A),
     Arg("autotuneMetric", "f1", str, "autotune's metric: f1, f1:labelname, precisionAtRecall:30 ...", _A),
     Arg("autotunePredictions", 1, int, "autotune's number of predictions", _A, 1),
@@ -113,10 +116,10 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def bucket_for(bucket: int, word_ngrams: int, maxn: int) -> int:
+def bucket_for(bucket: int, word_ngrams: int, maxn: int, mode: str = "fasttext") -> int:
     """fastText's rule (``Args::parseArgs``): without word n-grams and character n-grams there
-    is nothing to hash, so no buckets."""
-    return 0 if word_ngrams <= 1 and maxn == 0 else bucket
+    is nothing to hash, so no buckets; floret mode hashes the words themselves, so keeps them."""
+    return 0 if word_ngrams <= 1 and maxn == 0 and mode != "floret" else bucket
 
 
 def check_value(name: str, value, limits: tuple):
@@ -151,6 +154,20 @@ def check_fasttext_args(args: dict) -> dict:
     other entries (``input``, ``loss``, ``label``...) pass through unchanged."""
     return {name: check_value(name, value, LIMITS[name]) if name in LIMITS else value
             for name, value in args.items()}
+
+
+def check_floret(hash_count, bucket, name: str = "floret_hash_count") -> None:
+    """Check floret's settings: ``hash_count`` 0 (fastText hashing) or 1..4 hashes, and buckets to
+    hash into (floret keeps words, too, in the bucket table).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and the range it must be in.
+    """
+    check_value(name, hash_count, (True, 0, 4))
+    if hash_count and not bucket:
+        raise ValueError("floret mode hashes words and n-grams into the buckets: bucket must be > 0")
 
 
 def check_gensim_args(**values) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .args import LOSS_CODES, bucket_for
+from .args import LOSS_CODES, MODE_CODES, bucket_for, check_floret
 from .facebook import _vocabulary, model_from_file
 from .io.fbbin import FacebookArgs, FacebookModelFile
 from .io.loading import set_input_rows
@@ -32,7 +32,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
                            lr_update_rate: int = 100, t: float = 1e-4, label: str = "__label__", seed: int = 0,
                            pretrained_vectors: str = "", progress: Callable[[Progress], None] | None = None,
                            on_vocabulary: Callable[[int, int, int], None] | None = None,
-                           on_reading: Callable[[int], None] | None = None):
+                           on_reading: Callable[[int], None] | None = None, mode: str = "fasttext",
+                           hash_count: int = 1):
     """Train a fastText classifier on ``input`` and return it as a :class:`gensim_ftx.FastText`.
 
     Arguments have fastText's meanings (snake_case here); see
@@ -41,7 +42,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
     fastText's format, and raises ``KeyboardInterrupt`` with the partly trained, usable model as the
     exception's ``model`` attribute on Ctrl-C. ``on_vocabulary(ntokens, nwords, nlabels)`` is
     called once the dictionary is built, before training (fastText prints its header then), and
-    ``on_reading(ntokens)`` every million tokens while the file is read.
+    ``on_reading(ntokens)`` every million tokens while the file is read. ``mode='floret'`` hashes
+    words and n-grams as floret does, ``hash_count`` times each.
     """
     if loss not in LOSS_CODES:
         raise ValueError(f"loss must be one of {sorted(LOSS_CODES)}, got {loss!r}")
@@ -49,7 +51,11 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
         raise ValueError(f"{input} cannot be opened for training!")
     if dim < 1 or epoch < 0 or thread < 1:
         raise ValueError(f"dim and thread must be >= 1 and epoch >= 0 (dim={dim}, epoch={epoch}, thread={thread})")
-    bucket = bucket_for(bucket, word_ngrams, maxn)
+    if mode not in MODE_CODES:
+        raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
+    floret = mode == "floret"
+    check_floret(hash_count if floret else 0, bucket, "hashCount")
+    bucket = bucket_for(bucket, word_ngrams, maxn, mode)
     started = time.perf_counter()
     words, word_counts, labels, label_counts, ntokens = build_dictionary(input, min_count, min_count_label, label,
                                                                                  on_reading)
@@ -59,7 +65,8 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
         on_vocabulary(ntokens, len(words), len(labels))
     args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=min_count, neg=neg, word_ngrams=word_ngrams,
                         loss=LOSS_CODES[loss], model=3, bucket=bucket, minn=minn, maxn=maxn,
-                        lr_update_rate=lr_update_rate, t=t)
+                        lr_update_rate=lr_update_rate, t=t,
+                        **({"mode": MODE_CODES[mode], "hash_count": hash_count} if floret else {}))
     entries = words + labels
     counts = np.concatenate([word_counts, label_counts])
     store, raw_words = store_from_bytes(entries)

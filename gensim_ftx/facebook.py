@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from .args import LOSS_CODES
+from .args import LOSS_CODES, MODE_CODES
 from .io.atomic import write_atomically
 from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, write_model
 from .io.loading import read_file, source_name, vocabulary_from_fields
@@ -159,7 +159,19 @@ def _model_args(model, lr_update_rate: int, word_ngrams: int) -> FacebookArgs:
         loss=LOSS_CODES[loss], model=kind, bucket=wv.bucket, minn=wv.min_n, maxn=stored_maxn,
         lr_update_rate=lr_update_rate if lr_update_rate != 100 else stored.lr_update_rate,
         t=model.sample,
+        **_mode_fields(stored, wv),
     )
+
+
+def _mode_fields(stored: FacebookArgs, wv) -> dict:
+    """floret's header fields: a floret model writes its mode and hash count; a fastText model
+    keeps the layout it was read in (fastText's, or floret's with mode 1)."""
+    hash_count = int(getattr(wv, "floret_hash_count", 0) or 0)  # (gensim's own keyed vectors have none)
+    if hash_count:
+        return {"mode": MODE_CODES["floret"], "hash_count": hash_count}
+    if stored.mode == MODE_CODES["floret"]:
+        return {"mode": MODE_CODES["fasttext"], "hash_count": 1}
+    return {}
 
 
 def _quantized_matrices(model, input_parts: list[np.ndarray], output: np.ndarray):
@@ -260,3 +272,26 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
         return
     write_atomically(path, lambda stream: write_model(stream, **fields))
     logger.info("saved fastText model to %s", path)
+
+
+def save_floret_vectors(model, path) -> None:
+    """Write the ``.floret`` table of a floret-mode model, byte for byte as floret's
+    ``save_floret_vectors`` writes it, for ``spacy init vectors LANG path OUT --mode floret``.
+
+    Parameters
+    ----------
+    model : FastText, FastTextKeyedVectors or a ``fasttext``/``floret`` face model object
+        A model trained with ``floret_hash_count`` (or ``mode='floret'``), or loaded from a floret ``.bin``.
+    path : str or os.PathLike
+        Where to write; an existing file is replaced only once the new one is complete.
+
+    Raises
+    ------
+    ValueError
+        If the model does not hash in floret mode.
+    """
+    from .io.vec import save_floret_vectors as write_table
+
+    if hasattr(model, "gensim_model"):  # the fasttext or floret face's model object
+        model = model.gensim_model
+    write_table(getattr(model, "wv", model), path)

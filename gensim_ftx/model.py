@@ -11,7 +11,7 @@ from gensim import utils
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
-from .args import check_gensim_args
+from .args import check_floret, check_gensim_args
 from .keyedvectors import FastTextKeyedVectors
 from .text._counts import count_words
 from .text.vocab import split_dictionary
@@ -50,6 +50,13 @@ class FastText(gensim_fasttext.FastText):
     loss : {'ns', 'hs', 'softmax'}, keyword-only
         ``'softmax'`` trains a full softmax output layer (not in gensim); otherwise gensim's
         ``hs``/``negative`` decide.
+    floret_hash_count : int, keyword-only
+        0 (default) trains fastText vectors. 1 to 4 trains floret vectors (Explosion's floret,
+        ``-mode floret -hashCount N``): each word and each of its character n-grams is hashed
+        with MurmurHash3 into ``floret_hash_count`` rows of the ``bucket`` table, and words have no
+        row of their own (``</s>`` apart), so that the whole model is the ``bucket`` rows. Such a
+        model saves as a floret ``.bin`` and exports the ``.floret`` table spaCy imports
+        (:func:`gensim_ftx.save_floret_vectors`).
 
     Attributes
     ----------
@@ -70,7 +77,8 @@ class FastText(gensim_fasttext.FastText):
                  max_vocab_size=None, word_ngrams=1, sample=1e-3, seed=1, workers=3, min_alpha=0.0001,
                  negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6,
                  sorted_vocab=1, bucket=2000000, trim_rule=None, batch_words=MAX_WORDS_IN_BATCH, callbacks=(),
-                 max_final_vocab=None, shrink_windows=True, *, semantics: str = "gensim", loss: str | None = None):
+                 max_final_vocab=None, shrink_windows=True, *, semantics: str = "gensim", loss: str | None = None,
+                 floret_hash_count: int = 0):
         if semantics not in SEMANTICS:
             raise ValueError(f"semantics must be one of {sorted(SEMANTICS)}, got {semantics!r}")
         if loss not in (None, "ns", "hs", "softmax"):
@@ -88,7 +96,8 @@ class FastText(gensim_fasttext.FastText):
         if word_ngrams != 1:
             raise NotImplementedError("word_ngrams != 1 is only meaningful for supervised models")
         self.word_ngrams = word_ngrams
-        if max_n < min_n:
+        check_floret(floret_hash_count, bucket)
+        if max_n < min_n and not floret_hash_count:
             bucket = 0  # as gensim: no n-gram lengths qualify, so no buckets are allocated
         self.loss = loss or ("hs" if hs and not negative else "ns")
         self.supervised = False
@@ -98,6 +107,7 @@ class FastText(gensim_fasttext.FastText):
         self.fb_args = None
         self.fb_version = 12
         self.wv = FastTextKeyedVectors(vector_size, min_n, max_n, bucket)
+        self.wv.floret_hash_count = int(floret_hash_count)
         self.wv.vectors_vocab_lockf = np.ones(1, dtype=REAL)
         self.wv.vectors_ngrams_lockf = np.ones(1, dtype=REAL)
         Word2Vec.__init__(

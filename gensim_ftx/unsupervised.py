@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import os
 
-from .args import LOSS_CODES, MODEL_CODES, UNSUPERVISED_LOSSES, check_fasttext_args, default_threads
+from .args import LOSS_CODES, MODE_CODES, MODEL_CODES, UNSUPERVISED_LOSSES, check_fasttext_args, default_threads
 from .io.fbbin import FacebookArgs
 from .io.vec import read_vec
 from .model import FastText
@@ -20,6 +20,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                        neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
                        thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
                        verbose: int = 2, pretrainedVectors: str = "", seed: int = 0, *,
+                       mode: str = "fasttext", hashCount: int = 1,
                        progress=None, on_vocabulary=None, on_reading=None) -> FastText:
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
@@ -47,6 +48,11 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         0 silences gensim_ftx's INFO logging during training.
     pretrainedVectors : str
         A ``.vec`` file: its words join the dictionary and their rows start from its vectors.
+    mode : {'fasttext', 'floret'}, keyword-only
+        ``'floret'`` trains floret (Bloom) vectors as Explosion's floret does: words and character
+        n-grams hashed with MurmurHash3 into ``hashCount`` rows each of the ``bucket`` table.
+    hashCount : int, keyword-only
+        floret mode only: hashes per word and n-gram, 1 to 4.
     progress : callable, keyword-only
         Receives a :class:`gensim_ftx.train.trainer.Progress` about ten times a second (the CLI's
         progress line is one).
@@ -70,15 +76,19 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
     if loss not in UNSUPERVISED_LOSSES:
         raise ValueError(f"loss must be one of {UNSUPERVISED_LOSSES} for unsupervised training, got {loss!r}")
+    if mode not in MODE_CODES:
+        raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
     if not os.path.exists(input):
         raise FileNotFoundError(f"training file not found: {input}")
     workers = thread if thread is not None else default_threads()
     checked = check_fasttext_args(dict(lr=lr, dim=dim, ws=ws, epoch=epoch, minCount=minCount,
                                        minCountLabel=minCountLabel, minn=minn, maxn=maxn, neg=neg,
                                        wordNgrams=wordNgrams, bucket=bucket, thread=workers,
-                                       lrUpdateRate=lrUpdateRate, t=t, seed=seed, verbose=verbose))
+                                       lrUpdateRate=lrUpdateRate, t=t, seed=seed, verbose=verbose,
+                                       hashCount=hashCount))
     lr, dim, ws, epoch, minCount, minCountLabel, minn, maxn, neg, wordNgrams, bucket, workers, lrUpdateRate, t, \
-        seed, verbose = checked.values()
+        seed, verbose, hashCount = checked.values()
+    floret = mode == "floret"
     quiet = verbose == 0
     package_logger = logging.getLogger("gensim_ftx")
     previous = package_logger.level
@@ -89,6 +99,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             sg=_MODELS[model], hs=int(loss == "hs"), negative=neg if loss == "ns" else 0, vector_size=dim,
             alpha=lr, min_alpha=0.0, window=ws, min_count=minCount, sample=t, seed=seed, workers=workers,
             epochs=epoch, min_n=minn, max_n=maxn, bucket=bucket, semantics="fasttext", loss=loss,
+            floret_hash_count=hashCount if floret else 0,
         )
         ft.label_prefix = label
         ft.min_count_label = minCountLabel
@@ -112,7 +123,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             ft.wv.adjust_vectors()
         ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
                                   loss=LOSS_CODES[loss], model=MODEL_CODES[model],
-                                  bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t)
+                                  bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t,
+                                  **({"mode": MODE_CODES[mode], "hash_count": hashCount} if floret else {}))
         try:
             ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
                      progress=progress)

@@ -33,6 +33,7 @@ LAYERS = [
     ("gensim face", ("model", "keyedvectors", "facebook", "classifier", "quantize", "portable", "patch", "unsupervised",
                      "vocab", "_vocab")),
     ("fasttext face", ("fasttext",)),
+    ("floret face", ("floret",)),  # fastText's face with floret's arguments and files
     ("integrations", ("sklearn", "partitions", "dask", "cli")),
 ]
 OUTSIDE = {"gensim_ftx", "gensim_ftx.__main__"}

@@ -43,7 +43,8 @@ def cmd_supervised(args: argparse.Namespace) -> int:
                    minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
                    wordNgrams=args.wordNgrams, loss="ova" if args.loss == "one-vs-all" else args.loss,
                    bucket=args.bucket, thread=args.thread, lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label,
-                   verbose=args.verbose, pretrainedVectors=args.pretrainedVectors, seed=args.seed)
+                   verbose=args.verbose, pretrainedVectors=args.pretrainedVectors, seed=args.seed, mode=args.mode,
+                   hashCount=args.hashCount)
     if args.autotune_validation:
         options.update(autotuneValidationFile=args.autotune_validation, autotuneMetric=args.autotune_metric,
                        autotunePredictions=args.autotune_predictions, autotuneDuration=args.autotune_duration,

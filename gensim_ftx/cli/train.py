@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO
 
-from ..args import ARGS, UNSUPERVISED_LOSSES, bucket_for
+from ..args import ARGS, MODE_CODES, UNSUPERVISED_LOSSES, bucket_for
 from ..io.source import is_plain_local
 from ..train.progress import ProgressPrinter
 from .errors import InputError, _one_line
@@ -99,14 +99,17 @@ def _model_from_interrupt(interrupt: KeyboardInterrupt) -> FastText | None:
 
 
 def save_outputs(model: FastText, output: str, save_output: bool) -> None:
-    """``<output>.bin``, ``<output>.vec`` and (``-saveOutput``) ``<output>.output``, as fastText writes them."""
+    """``<output>.bin``, ``<output>.vec``, (floret mode) ``<output>.floret`` and (``-saveOutput``)
+    ``<output>.output``, as fastText and floret write them."""
     from ..facebook import save_facebook_model
-    from ..io.vec import save_output_vectors, save_word_vectors
+    from ..io.vec import save_floret_vectors, save_output_vectors, save_word_vectors
 
     steps: list[tuple[str, Callable[[str], None]]] = [
         (output + ".bin", lambda path: save_facebook_model(model, path)),
         (output + ".vec", lambda path: save_word_vectors(model.wv, path)),
     ]
+    if model.wv.floret_hash_count:
+        steps.append((output + ".floret", lambda path: save_floret_vectors(model.wv, path)))
     if save_output:
         steps.append((output + ".output", lambda path: save_output_vectors(model, path)))
     for path, save in steps:
@@ -117,12 +120,12 @@ def save_outputs(model: FastText, output: str, save_output: bool) -> None:
 
 
 def _training_arguments(args: argparse.Namespace) -> dict:
-    bucket = bucket_for(args.bucket, args.wordNgrams, args.maxn)
+    bucket = bucket_for(args.bucket, args.wordNgrams, args.maxn, args.mode)
     return dict(model=args.command, lr=args.lr, dim=args.dim, ws=args.ws, epoch=args.epoch, minCount=args.minCount,
                 minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
                 wordNgrams=args.wordNgrams, loss=args.loss, bucket=bucket, thread=args.thread,
                 lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label, verbose=args.verbose,
-                pretrainedVectors=args.pretrainedVectors, seed=args.seed)
+                pretrainedVectors=args.pretrainedVectors, seed=args.seed, mode=args.mode, hashCount=args.hashCount)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -171,11 +174,14 @@ examples:
   {prog} cbow -input data.txt.gz -output model -dim 300 -epoch 10 -thread 8
   cat data.txt | {prog} skipgram -input - -output model -verbose 1
 
-writes <output>.bin (readable by fasttext.load_model), <output>.vec and, with -saveOutput,
-<output>.output. A compressed, remote or standard-input -input is first copied to a
+writes <output>.bin (readable by fasttext.load_model; by floret's with -mode floret),
+<output>.vec, with -mode floret <output>.floret (for spacy init vectors --mode floret) and,
+with -saveOutput, <output>.output. A compressed, remote or standard-input -input is first copied to a
 temporary file (in $TMPDIR). Ctrl-C stops training and saves the model trained so far.
 """
 
+
+MODES = tuple(MODE_CODES)
 
 # where the command line says more than fastText's help (or says it for this command)
 _HELP = {"wordNgrams": "max length of word ngram (recorded only for unsupervised models)",
@@ -197,12 +203,12 @@ def _add_training_parser(commands: argparse._SubParsersAction, name: str, summar
     required.add_argument("-input", required=True, metavar="PATH",
                           help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
     required.add_argument("-output", required=True, metavar="PATH", help="output file path, without extension")
-    for title in ("dictionary arguments", "training arguments"):
+    for title in ("dictionary arguments", "training arguments", "floret arguments"):
         group = parser.add_argument_group(title)
         for arg in (arg for arg in ARGS.values() if arg.group == title):
             flag, default, text = "-" + arg.name, defaults.get(arg.name, arg.default), _HELP.get(arg.name, arg.help)
             metavar = "PATH" if flag == "-pretrainedVectors" else {float: "X", int: "N", str: "S"}[arg.kind]
-            extra = {"choices": losses} if flag == "-loss" else {}
+            extra = {"choices": losses} if flag == "-loss" else {"choices": MODES} if flag == "-mode" else {}
             group.add_argument(flag, type=table_type(arg.name), default=default, metavar=metavar,
                                help=f"{text} [{default:g}]" if arg.kind is float else f"{text} [{default}]",
                                **extra)

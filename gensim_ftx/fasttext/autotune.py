@@ -202,7 +202,7 @@ class Strategy:
             args["bucket"] = _gauss_step(self.best_nonzero_bucket, 10000, 10000000, 2.0, 1.5, progress, rng)
         else:
             args["bucket"] = self.original_bucket
-        args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
+        args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"], args.get("mode", "fasttext"))
         if "loss" not in manual:
             args["loss"] = "softmax"
         return args
@@ -260,7 +260,7 @@ def autotune(args: dict, manual: set) -> _FastText:
     while trials == 0 or time.perf_counter() - started < duration:
         progress = min(1.0, (time.perf_counter() - started) / duration) if duration > 0 else 1.0
         trial = strategy.ask(progress)
-        trial["bucket"] = bucket_for(trial["bucket"], trial["wordNgrams"], trial["maxn"])
+        trial["bucket"] = bucket_for(trial["bucket"], trial["wordNgrams"], trial["maxn"], trial.get("mode", "fasttext"))
         try:
             value = _trial_score(trial, args["input"], size, validation, k, metric)
         except FloatingPointError:

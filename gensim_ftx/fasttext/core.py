@@ -15,7 +15,7 @@ from ..io.fbbin import FacebookArgs
 if TYPE_CHECKING:
     from .model import _FastText
 
-__all__ = ["ARG_NAMES", "_Core", "_file_args", "loss_name", "model_name"]
+__all__ = ["ARG_NAMES", "FLORET_ARG_NAMES", "_Core", "_file_args", "loss_name", "model_name"]
 
 
 class loss_name(enum.Enum):  # noqa: N801 - fastText's name
@@ -36,7 +36,10 @@ class model_name(enum.Enum):  # noqa: N801 - fastText's name
 
 
 # the training arguments a model object shows as attributes (model.dim, model.loss...)
-ARG_NAMES = tuple(name for name, arg in ARGS.items() if arg.group != "autotune arguments" and name != "seed")
+# (fastText's; floret's objects add its own arguments, FLORET_ARG_NAMES)
+ARG_NAMES = tuple(name for name, arg in ARGS.items()
+                  if arg.group not in ("autotune arguments", "floret arguments") and name != "seed")
+FLORET_ARG_NAMES = tuple(name for name, arg in ARGS.items() if arg.group == "floret arguments")
 
 
 def _file_args(args: FacebookArgs) -> dict:
@@ -74,6 +77,7 @@ class _Core:
                       loss=loss_name(args.loss), bucket=int(args.bucket), lrUpdateRate=int(args.lr_update_rate),
                       t=float(args.t), model=model_name(args.model), input="", output="", saveOutput=False,
                       seed=0, qout=False, retrain=False, qnorm=False, cutoff=0, dsub=2, **AUTOTUNE_DEFAULTS)
+        values.update(m._more_args())
         return types.SimpleNamespace(**values)
 
     def isQuant(self) -> bool:  # noqa: N802

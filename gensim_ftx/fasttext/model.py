@@ -190,6 +190,10 @@ class _FastText:
             if value is not None:
                 setattr(self, name, value)
 
+    def _more_args(self) -> dict:
+        """Arguments a derived face's ``f.getArgs()`` adds (floret's mode and hash count)."""
+        return {}
+
     # -- words and vectors --------------------------------------------------------------------
 
     def is_quantized(self) -> bool:

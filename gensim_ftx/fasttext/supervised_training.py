@@ -26,7 +26,7 @@ def supervised_model(args: dict, progress=None, on_vocabulary=None, on_reading=N
         bucket=int(args["bucket"]), thread=int(args["thread"]), lr_update_rate=int(args["lrUpdateRate"]),
         t=float(args["t"]), label=args["label"], seed=int(args["seed"]),
         pretrained_vectors=args["pretrainedVectors"], progress=progress, on_vocabulary=on_vocabulary,
-        on_reading=on_reading)
+        on_reading=on_reading, mode=args.get("mode", "fasttext"), hash_count=int(args.get("hashCount", 1)))
 
 
 def printed_supervised_model(args: dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from itertools import chain
 
-from ..args import AUTOTUNE_DEFAULTS, bucket_for, check_fasttext_args, default_threads, defaults
+from ..args import ARGS, AUTOTUNE_DEFAULTS, MODE_CODES, bucket_for, check_fasttext_args, default_threads, defaults
 from .autotune import autotune
 from .model import _FastText
 from .supervised_training import parse_loss, printed_supervised_model, supervised_model
@@ -18,6 +18,9 @@ UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "
                      "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
                      "pretrainedVectors", "seed")
 SUPERVISED_ARGS = tuple(name for name in UNSUPERVISED_ARGS if name != "model") + tuple(AUTOTUNE_DEFAULTS)
+# floret's arguments, which fastText's functions take by name only (floret's own order: gensim_ftx.floret)
+FLORET_ARGS = ("mode", "hashCount")
+FLORET_DEFAULTS = {name: ARGS[name].default for name in FLORET_ARGS}
 
 
 def _python_defaults(supervised: bool) -> dict:
@@ -34,9 +37,10 @@ UNSUPERVISED_DEFAULTS = _python_defaults(False)
 SUPERVISED_DEFAULTS = _python_defaults(True)
 
 
-def read_args(arg_list, arg_dict, arg_names, default_values) -> tuple[dict, set]:
+def read_args(arg_list, arg_dict, arg_names, default_values, *, keyword_names=()) -> tuple[dict, set]:
     """fastText's ``read_args``: positional (``arg_list``) and keyword (``arg_dict``) arguments
-    mapped onto ``arg_names`` (snake_case aliases accepted), the rest from ``default_values``.
+    mapped onto ``arg_names`` (snake_case aliases accepted), the rest from ``default_values``;
+    ``keyword_names`` (keyword-only) are accepted by name only.
 
     Returns
     -------
@@ -53,7 +57,7 @@ def read_args(arg_list, arg_dict, arg_names, default_values) -> tuple[dict, set]
         raise TypeError(f"takes at most {len(arg_names)} positional arguments ({len(arg_list)} given)")
     for name, value in chain(zip(arg_names, arg_list), arg_dict.items()):
         name = PARAM_ALIASES.get(name, name)
-        if name not in arg_names:
+        if name not in arg_names and name not in keyword_names:
             raise TypeError(f"unexpected keyword argument '{name}'")
         if name in given:
             raise TypeError(f"multiple values for argument '{name}'")
@@ -61,11 +65,16 @@ def read_args(arg_list, arg_dict, arg_names, default_values) -> tuple[dict, set]
     return {**default_values, **given}, set(given)
 
 
-def _read(kargs: tuple, kwargs: dict, names: tuple, defaults: dict) -> tuple[dict, set]:
-    """:func:`read_args` for the training functions: ``input`` required, numbers checked."""
-    args, manual = read_args(kargs, kwargs, names, defaults)
+def read_training_args(kargs: tuple, kwargs: dict, names: tuple, defaults: dict,
+          keyword_names: tuple = FLORET_ARGS) -> tuple[dict, set]:
+    """:func:`read_args` for the training functions: ``input`` required, numbers and mode checked."""
+    args, manual = read_args(kargs, kwargs, names, {**FLORET_DEFAULTS, **defaults}, keyword_names=keyword_names)
     if "input" not in manual:
         raise TypeError("missing required argument 'input'")
+    if args["mode"] not in MODE_CODES:
+        raise ValueError("Unrecognized mode name")
+    if args["mode"] != "floret":
+        args["hashCount"] = 1  # as floret: the hash count means nothing to fastText's hashing
     return check_fasttext_args(args), manual
 
 
@@ -77,7 +86,8 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
     ``dim=100``, ``epoch=5``, ``minCount=1``, ``minCountLabel=0``, ``minn=0``, ``maxn=0``,
     ``neg=5``, ``wordNgrams=1``, ``loss='softmax'`` or ``'ns'``, ``'hs'``, ``'ova'``,
     ``bucket=2000000``, ``thread``, ``lrUpdateRate``, ``t``, ``label``, ``verbose=2``,
-    ``pretrainedVectors``, ``seed=0`` and the ``autotune*`` arguments). With
+    ``pretrainedVectors``, ``seed=0`` and the ``autotune*`` arguments; floret's ``mode`` and
+    ``hashCount`` by name). With
     ``autotuneValidationFile`` the arguments not given are searched (see
     :mod:`gensim_ftx.fasttext.autotune`). ``thread=1`` with a seed trains bit-identical models.
 
@@ -87,20 +97,27 @@ def train_supervised(*kargs, **kwargs) -> _FastText:
         ``predict``, ``test``, ``quantize``, ``save_model``...; ``model.gensim_model`` is the
         :class:`gensim_ftx.FastText` behind it.
     """
-    args, manual = _read(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+    args, manual = read_training_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+    return supervised_face(args, manual, _FastText)
+
+
+def supervised_face(args: dict, manual: set, face: type) -> _FastText:
+    """Train the classifier of read ``args`` (``manual``: the names the caller gave) and wrap it
+    in ``face``, the model class of the calling package (fastText's or floret's)."""
     loss = parse_loss(args["loss"])
     if isinstance(args["autotuneModelSize"], int):
         args["autotuneModelSize"] = str(args["autotuneModelSize"])
     if args["autotuneValidationFile"]:
-        return autotune(args, manual)
-    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
+        tuned = autotune(args, manual)
+        return tuned if isinstance(tuned, face) else face(model=tuned.gensim_model, args=tuned.f.getArgs())
+    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"], args["mode"])
     try:
         model = printed_supervised_model(args)
     except KeyboardInterrupt as interrupt:
         if getattr(interrupt, "model", None) is not None:
-            interrupt.model = _FastText(model=interrupt.model, args={**args, "loss": loss})
+            interrupt.model = face(model=interrupt.model, args={**args, "loss": loss})
         raise
-    return _FastText(model=model, args={**args, "loss": loss})
+    return face(model=model, args={**args, "loss": loss})
 
 
 def train_unsupervised(*kargs, **kwargs) -> _FastText:
@@ -109,19 +126,26 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     Takes fastText's arguments (``input``, ``model='skipgram'``, ``lr=0.05``, ``dim=100``,
     ``ws=5``, ``epoch=5``, ``minCount=5``, ``minn=3``, ``maxn=6``, ``neg=5``, ``loss='ns'``,
     ``bucket=2000000``, ``thread``, ``t=1e-4``, ``verbose=2``, ``pretrainedVectors``, and
-    ``seed``) by position or name, trains with fastText's semantics on gensim_ftx's kernels and
+    ``seed``) by position or name, and floret's ``mode='floret'`` and ``hashCount=1..4`` by name
+    (floret vectors, see :mod:`gensim_ftx.floret`), trains with fastText's semantics on gensim_ftx's kernels and
     returns the model object (its gensim model is ``model.gensim_model``). ``verbose=2`` prints
     fastText's progress line on stderr. ``model='supervised'`` trains a classifier with these
     (unsupervised) defaults, as fastText does.
     """
+    args, _ = read_training_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
+    return unsupervised_face(args, _FastText)
+
+
+def unsupervised_face(args: dict, face: type) -> _FastText:
+    """Train the word vectors (or, with ``model='supervised'``, the classifier) of read ``args``
+    and wrap them in ``face``, the model class of the calling package."""
     from ..train.progress import ProgressPrinter
     from ..unsupervised import train_unsupervised as train
 
-    args, _ = _read(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS)
     if args["model"] not in ("skipgram", "cbow", "supervised"):
         raise ValueError("Unrecognized model name")
     loss = parse_loss(args["loss"])
-    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"])
+    args["bucket"] = bucket_for(args["bucket"], args["wordNgrams"], args["maxn"], args["mode"])
     verbose = int(args["verbose"])
     printer = ProgressPrinter(sys.stderr, verbose)
     progress = printer if verbose >= 1 else None
@@ -129,6 +153,6 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
         model = supervised_model(args, progress, printer.summary, printer.reading)
     else:
         model = train(args["input"], progress=progress, on_vocabulary=printer.summary, on_reading=printer.reading,
-                      **{name: args[name] for name in UNSUPERVISED_ARGS if name != "input"})
+                      **{name: args[name] for name in UNSUPERVISED_ARGS + FLORET_ARGS if name != "input"})
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
-    return _FastText(model=model, args={**args, "loss": loss})
+    return face(model=model, args={**args, "loss": loss})

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..args import LOSS_NAMES
+from ..args import LOSS_NAMES, MODE_CODES
 from ..text._vocab import KeyStore
 from ..text.vocab import IndexToKey, is_utf8
 from . import _dictionary
@@ -31,7 +31,6 @@ MAGIC = 793712314
 VERSION = 12
 LOSSES = LOSS_NAMES  # code -> name
 MODELS = {1: "cbow", 2: "sg", 3: "sup"}
-FLORET_MODES = {1: "fasttext", 2: "floret"}
 MAX_DIM = 1 << 20
 
 _ARGS_HEAD = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn")
@@ -54,12 +53,12 @@ class FacebookArgs:
     maxn: int = 6
     lr_update_rate: int = 100
     t: float = 1e-4
-    mode: int | None = None  # floret files only: 1 = fastText hashing, 2 = floret hashing
+    mode: int | None = None  # floret files only: MODE_CODES (1 = fastText hashing, 2 = floret hashing)
     hash_count: int | None = None  # floret files only
 
     @property
     def floret(self) -> bool:
-        return self.mode == 2
+        return self.mode == MODE_CODES["floret"]
 
     @property
     def supervised(self) -> bool:
@@ -144,7 +143,7 @@ def _read_args(src: ByteSource, version: int | None, prefix: bytes) -> FacebookA
         if len(more) == 8:
             mode, hash_count = struct.unpack("<2i", tail[:8])
             flo_lr, flo_t = struct.unpack("<id", tail[8:] + more)
-            if mode in FLORET_MODES and 1 <= hash_count <= 4 and math.isfinite(flo_t) and 0 <= flo_t < 1e3 \
+            if mode in MODE_CODES.values() and 1 <= hash_count <= 4 and math.isfinite(flo_t) and 0 <= flo_t < 1e3 \
                     and not (math.isfinite(t) and 0 < t < 1e3 and lr_update_rate > 2):
                 args = FacebookArgs(**values, lr_update_rate=flo_lr, t=flo_t, mode=mode, hash_count=hash_count)
                 more = b""

@@ -1,8 +1,10 @@
-"""fastText's text vector format (``.vec``, and ``.output`` of ``-saveOutput``).
+"""fastText's text vector format (``.vec``, and ``.output`` of ``-saveOutput``) and floret's
+``.floret`` table.
 
 A header ``"<count> <dim>"``, then one line per entry: the word, a space, and each value
 printed with 5 significant digits and followed by a space (C++ ``setprecision(5)``).
-:func:`read_vec` reads one back as fastText's ``-pretrainedVectors`` does.
+:func:`read_vec` reads one back as fastText's ``-pretrainedVectors`` does. A ``.floret`` table
+(:func:`save_floret_vectors`) has floret's header and the bucket rows, numbered, in the same format.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..text._subwords import MURMURHASH_SEED
 from .atomic import write_atomically
 
 _ROWS_PER_BLOCK = 4096
@@ -49,16 +52,18 @@ def read_vec(path: str | os.PathLike, dim: int) -> tuple[list[bytes], np.ndarray
 
 
 def write_vec(target: str | os.PathLike | BinaryIO, words: list, rows: Iterable[np.ndarray], dim: int, *,
-              encoding: str = "utf-8", raw: dict | None = None) -> None:
+              encoding: str = "utf-8", raw: dict | None = None, header: str | None = None) -> None:
     """Write ``words`` with their vectors; ``rows`` yields blocks of vectors in word order.
 
-    ``raw`` maps a word to the bytes to write for it (keys that did not decode on load).
+    ``raw`` maps a word to the bytes to write for it (keys that did not decode on load);
+    ``header`` replaces the first line's ``"<count> <dim>"``.
     """
     raw = raw or {}
     template = "%.5g " * dim
+    header = f"{len(words)} {dim}" if header is None else header
 
     def write(stream: BinaryIO) -> None:
-        stream.write(f"{len(words)} {dim}\n".encode())
+        stream.write(f"{header}\n".encode())
         position = 0
         for block in rows:
             lines = []
@@ -100,3 +105,31 @@ def save_output_vectors(model, target, *, encoding: str | None = None) -> None:
     encoding = encoding or getattr(model.wv, "encoding", "utf-8")
     write_vec(target, names, _blocks(lambda a, b: np.asarray(output[a:b], dtype=np.float32), len(names)),
               output.shape[1], encoding=encoding, raw=getattr(model.wv, "raw_keys", None))
+
+
+def save_floret_vectors(wv, target) -> None:
+    """Write the bucket table of a floret model as floret's ``save_floret_vectors`` does: the
+    text spaCy imports with ``spacy init vectors LANG vectors.floret OUT --mode floret``.
+
+    The header is ``"<bucket> <dim> <minn> <maxn> <hashCount> <seed> < >"`` (MurmurHash3's seed,
+    the begin- and end-of-word markers), then each bucket row as ``"<index> <values>"``.
+
+    Raises
+    ------
+    ValueError
+        If ``wv`` was not trained or loaded in floret mode (its rows mean nothing to floret's
+        lookups) or its n-gram table was pruned.
+    """
+    hash_count = int(getattr(wv, "floret_hash_count", 0) or 0)
+    if not hash_count:
+        raise ValueError("not a floret model: only a model trained in floret mode (floret_hash_count / "
+                         "mode='floret') has a .floret table")
+    if getattr(wv, "pruneidx", None) is not None:
+        raise ValueError("a pruned (quantised) model has no full bucket table to write as .floret")
+    table = wv.vectors_ngrams
+    if table is None or len(table) != wv.bucket:
+        raise ValueError(f"the model has {0 if table is None else len(table)} bucket rows, expected {wv.bucket}")
+    header = f"{wv.bucket} {wv.vector_size} {wv.min_n} {wv.max_n} {hash_count} {MURMURHASH_SEED} < >"
+    write_vec(target, [str(k) for k in range(len(table))],
+              _blocks(lambda a, b: np.asarray(table[a:b], dtype=np.float32), len(table)), wv.vector_size,
+              header=header)

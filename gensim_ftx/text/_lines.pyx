@@ -97,7 +97,10 @@ cdef class LineReader:
             elif self.prefix_at(tok, n):
                 gold = -2  # an unknown label: neither a word nor a gold answer
         if gold == -1:
-            if wid >= 0 and self.sub_indptr != NULL:
+            if wid >= 0 and self.spec.floret and self.spec.maxn <= 0:
+                # floret's addSubwords: a known word without char n-grams is its own row
+                b.rows.push_back(<int32_t>wid)
+            elif wid >= 0 and self.sub_indptr != NULL:
                 for k in range(self.sub_indptr[wid], self.sub_indptr[wid + 1]):
                     b.rows.push_back(self.sub_ids[k])
             else:

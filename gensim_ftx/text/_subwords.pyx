@@ -19,6 +19,7 @@ cdef uint32_t FNV_OFFSET = 2166136261u
 cdef uint32_t FNV_PRIME = 16777619u
 # floret seeds MurmurHash3 with the FNV offset basis.
 cdef uint32_t MURMUR_SEED = 2166136261u
+MURMURHASH_SEED = MURMUR_SEED  # floret writes it in a .floret table's header
 
 
 cdef uint32_t fnv1a_hash(const unsigned char* s, Py_ssize_t n) noexcept nogil:
