@@ -63,6 +63,18 @@ cdef extern from *:
         #pragma omp simd
         for (int i = 0; i < n; i++) { y[i] += a * x[i]; z[i] += x[i]; }
     }
+    /* y += a * (u * v), elementwise: position-weighted CBOW's weights meet its rows */
+    static inline void gftx_mul_axpy(float* __restrict y, float a, const float* __restrict u,
+                                     const float* __restrict v, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] += a * u[i] * v[i];
+    }
+    /* y = a * (u * v), elementwise */
+    static inline void gftx_mul(float* __restrict y, float a, const float* __restrict u,
+                                const float* __restrict v, int n) {
+        #pragma omp simd
+        for (int i = 0; i < n; i++) y[i] = a * u[i] * v[i];
+    }
     /* grad += alpha * out (before the update), out += alpha * hidden: one pass over out. */
     static inline void gftx_pair_update(float* __restrict grad, float* __restrict out,
                                         const float* __restrict hidden, float alpha, int n) {
@@ -95,6 +107,8 @@ cdef extern from *:
     void gftx_axpy(float* y, float a, const float* x, int n) noexcept nogil
     void gftx_scale(float* y, float a, int n) noexcept nogil
     void gftx_axpy_add(float* y, float a, float* z, const float* x, int n) noexcept nogil
+    void gftx_mul_axpy(float* y, float a, const float* u, const float* v, int n) noexcept nogil
+    void gftx_mul(float* y, float a, const float* u, const float* v, int n) noexcept nogil
     void gftx_pair_update(float* grad, float* out, const float* hidden, float alpha, int n) noexcept nogil
     void gftx_pair_delay(float* grad, const float* out, float* delta, const float* hidden, float alpha,
                          int n) noexcept nogil

@@ -50,7 +50,8 @@ class Arg:
         return self.supervised if supervised and self.supervised is not None else self.default
 
 
-_D, _T, _A, _F = "dictionary arguments", "training arguments", "autotune arguments", "floret arguments"
+_D, _T, _A = "dictionary arguments", "training arguments", "autotune arguments"
+_F, _P = "floret arguments", "position weights"  # gensim_ftx's additions: floret's, and CBOW's weights
 ARGS = {arg.name: arg for arg in (
     Arg("minCount", 5, int, "minimal number of word occurrences", _D, -INT32_MAX, supervised=1),
     Arg("minCountLabel", 0, int, "minimal number of label occurrences", _D, -INT32_MAX),
@@ -73,6 +74,8 @@ ARGS = {arg.name: arg for arg in (
     Arg("verbose", 2, int, "verbosity level", _T, -INT32_MAX),
     Arg("mode", "fasttext", str, "fasttext, or floret: words and char ngrams hashed into the buckets", _F),
     Arg("hashCount", 1, int, "floret mode only: number of hashes (1-4) per word and char ngram", _F, 1, 4),
+    Arg("positionWeights", False, bool, "cbow: learn a weight vector per window position (Mikolov et al. 2018)", _P),
+    Arg("positionDims", 0, int, "with -positionWeights: weight only the first N dimensions (0: all)", _P),
     Arg("autotuneValidationFile", "", str, "path to the validation file for autotune", _A),
     Arg("autotuneMetric", "f1", str, "autotune's metric: f1, f1:labelname, precisionAtRecall:30 ...", _A),
     Arg("autotunePredictions", 1, int, "autotune's number of predictions", _A, 1),
@@ -95,7 +98,9 @@ _QUANTIZE_LIMITS = {name: (True, arg.low, arg.high) for name, arg in QUANTIZE_AR
 # fastText name: (integer?, lowest, highest). Floats must also be finite.
 # (autotune checks its own arguments as fastText's autotune does)
 LIMITS = {name: (arg.kind is int, arg.low, arg.high) for name, arg in ARGS.items()
-          if arg.kind is not str and arg.group != _A} | _QUANTIZE_LIMITS
+          if arg.kind in (int, float) and arg.group != _A} | _QUANTIZE_LIMITS
+# the arguments gensim_ftx adds to fastText's (its faces take them by name only)
+EXTRA_ARGS = tuple(name for name, arg in ARGS.items() if arg.group in (_F, _P))
 
 # fastText's autotune arguments and their defaults (both training functions take them)
 AUTOTUNE_DEFAULTS = {name: arg.default for name, arg in ARGS.items() if arg.group == _A}

@@ -11,7 +11,7 @@ from gensim import utils
 from gensim.models import fasttext as gensim_fasttext
 from gensim.models.word2vec import MAX_WORDS_IN_BATCH, Word2Vec
 
-from .args import check_floret, check_gensim_args
+from .args import check_floret, check_gensim_args, check_value
 from .keyedvectors import FastTextKeyedVectors
 from .text._counts import count_words
 from .text.vocab import split_dictionary
@@ -57,6 +57,16 @@ class FastText(gensim_fasttext.FastText):
         row of their own (``</s>`` apart), so that the whole model is the ``bucket`` rows. Such a
         model saves as a floret ``.bin`` and exports the ``.floret`` table spaCy imports
         (:func:`gensim_ftx.save_floret_vectors`).
+    position_weights : bool, keyword-only
+        CBOW only: learn a weight vector ``d_p`` per window offset ``p`` and weight the context
+        rows of the word at ``p`` by it, elementwise (position-dependent weighting, Mikolov et al.
+        2018, §2.2; the CBOW Meta trained ``cc.XX.300`` with). The weights start at 1 (plain CBOW)
+        and are ``model.position_weights``, a ``(2 * window, vector_size)`` array, rows for the
+        offsets ``-window .. -1, 1 .. window``; they are kept by ``save``/``load`` and by further
+        training. Word and subword vectors stay an ordinary fastText model.
+    position_dims : int, keyword-only
+        With ``position_weights``: train only the first ``position_dims`` dimensions of each
+        weight vector (the rest stay 1), the constrained form measured in gensim PR #2905.
 
     Attributes
     ----------
@@ -78,7 +88,7 @@ class FastText(gensim_fasttext.FastText):
                  negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6,
                  sorted_vocab=1, bucket=2000000, trim_rule=None, batch_words=MAX_WORDS_IN_BATCH, callbacks=(),
                  max_final_vocab=None, shrink_windows=True, *, semantics: str = "gensim", loss: str | None = None,
-                 floret_hash_count: int = 0):
+                 floret_hash_count: int = 0, position_weights: bool = False, position_dims: int | None = None):
         if semantics not in SEMANTICS:
             raise ValueError(f"semantics must be one of {sorted(SEMANTICS)}, got {semantics!r}")
         if loss not in (None, "ns", "hs", "softmax"):
@@ -97,6 +107,12 @@ class FastText(gensim_fasttext.FastText):
             raise NotImplementedError("word_ngrams != 1 is only meaningful for supervised models")
         self.word_ngrams = word_ngrams
         check_floret(floret_hash_count, bucket)
+        if position_weights and sg:
+            raise ValueError("position_weights weight CBOW's context: set sg=0 (skip-gram has no such weights)")
+        if position_dims is not None:
+            check_value("position_dims", position_dims, (True, 1, vector_size))
+        self.position_weights = np.ones((2 * window, vector_size), dtype=REAL) if position_weights else None
+        self.position_dims = position_dims
         if max_n < min_n and not floret_hash_count:
             bucket = 0  # as gensim: no n-gram lengths qualify, so no buckets are allocated
         self.loss = loss or ("hs" if hs and not negative else "ns")
@@ -461,7 +477,7 @@ class FastText(gensim_fasttext.FastText):
     def _set_defaults(self) -> None:
         defaults = {"loss": "hs" if self.hs and not self.negative else "ns", "supervised": False,
                     "labels": None, "label_counts": None, "syn1out": None, "fb_args": None,
-                    "fb_version": 12}
+                    "fb_version": 12, "position_weights": None, "position_dims": None}
         for name, value in defaults.items():
             if not hasattr(self, name):
                 setattr(self, name, value)

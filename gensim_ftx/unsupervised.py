@@ -20,8 +20,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                        neg: int = 5, wordNgrams: int = 1, loss: str = "ns", bucket: int = 2000000,
                        thread: int | None = None, lrUpdateRate: int = 100, t: float = 1e-4, label: str = "__label__",
                        verbose: int = 2, pretrainedVectors: str = "", seed: int = 0, *,
-                       mode: str = "fasttext", hashCount: int = 1,
-                       progress=None, on_vocabulary=None, on_reading=None) -> FastText:
+                       mode: str = "fasttext", hashCount: int = 1, positionWeights: bool = False,
+                       positionDims: int = 0, progress=None, on_vocabulary=None, on_reading=None) -> FastText:
     """Train word vectors on a text file as ``fasttext.train_unsupervised`` does.
 
     The model trains with fastText's semantics (``</s>`` at newlines, its subsampling and
@@ -53,6 +53,11 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         n-grams hashed with MurmurHash3 into ``hashCount`` rows each of the ``bucket`` table.
     hashCount : int, keyword-only
         floret mode only: hashes per word and n-gram, 1 to 4.
+    positionWeights : bool, keyword-only
+        CBOW only: position-dependent weighting of the context (Mikolov et al. 2018); the
+        weights end up in ``model.position_weights`` (see :class:`gensim_ftx.FastText`).
+    positionDims : int, keyword-only
+        With ``positionWeights``: weight only the first ``positionDims`` dimensions (0: all).
     progress : callable, keyword-only
         Receives a :class:`gensim_ftx.train.trainer.Progress` about ten times a second (the CLI's
         progress line is one).
@@ -76,6 +81,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         raise ValueError(f"model must be 'skipgram' or 'cbow', got {model!r}")
     if loss not in UNSUPERVISED_LOSSES:
         raise ValueError(f"loss must be one of {UNSUPERVISED_LOSSES} for unsupervised training, got {loss!r}")
+    if positionWeights and model != "cbow":
+        raise ValueError("positionWeights weight CBOW's context: train with model='cbow'")
     if mode not in MODE_CODES:
         raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
     if not os.path.exists(input):
@@ -85,9 +92,9 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
                                        minCountLabel=minCountLabel, minn=minn, maxn=maxn, neg=neg,
                                        wordNgrams=wordNgrams, bucket=bucket, thread=workers,
                                        lrUpdateRate=lrUpdateRate, t=t, seed=seed, verbose=verbose,
-                                       hashCount=hashCount))
+                                       hashCount=hashCount, positionDims=positionDims))
     lr, dim, ws, epoch, minCount, minCountLabel, minn, maxn, neg, wordNgrams, bucket, workers, lrUpdateRate, t, \
-        seed, verbose, hashCount = checked.values()
+        seed, verbose, hashCount, positionDims = checked.values()
     floret = mode == "floret"
     quiet = verbose == 0
     package_logger = logging.getLogger("gensim_ftx")
@@ -99,7 +106,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             sg=_MODELS[model], hs=int(loss == "hs"), negative=neg if loss == "ns" else 0, vector_size=dim,
             alpha=lr, min_alpha=0.0, window=ws, min_count=minCount, sample=t, seed=seed, workers=workers,
             epochs=epoch, min_n=minn, max_n=maxn, bucket=bucket, semantics="fasttext", loss=loss,
-            floret_hash_count=hashCount if floret else 0,
+            floret_hash_count=hashCount if floret else 0, position_weights=bool(positionWeights),
+            position_dims=positionDims or None,
         )
         ft.label_prefix = label
         ft.min_count_label = minCountLabel

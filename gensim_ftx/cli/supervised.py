@@ -44,7 +44,7 @@ def cmd_supervised(args: argparse.Namespace) -> int:
                    wordNgrams=args.wordNgrams, loss="ova" if args.loss == "one-vs-all" else args.loss,
                    bucket=args.bucket, thread=args.thread, lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label,
                    verbose=args.verbose, pretrainedVectors=args.pretrainedVectors, seed=args.seed, mode=args.mode,
-                   hashCount=args.hashCount)
+                   hashCount=args.hashCount, positionWeights=args.positionWeights, positionDims=args.positionDims)
     if args.autotune_validation:
         options.update(autotuneValidationFile=args.autotune_validation, autotuneMetric=args.autotune_metric,
                        autotunePredictions=args.autotune_predictions, autotuneDuration=args.autotune_duration,

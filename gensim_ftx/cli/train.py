@@ -125,7 +125,8 @@ def _training_arguments(args: argparse.Namespace) -> dict:
                 minCountLabel=args.minCountLabel, minn=args.minn, maxn=args.maxn, neg=args.neg,
                 wordNgrams=args.wordNgrams, loss=args.loss, bucket=bucket, thread=args.thread,
                 lrUpdateRate=args.lrUpdateRate, t=args.t, label=args.label, verbose=args.verbose,
-                pretrainedVectors=args.pretrainedVectors, seed=args.seed, mode=args.mode, hashCount=args.hashCount)
+                pretrainedVectors=args.pretrainedVectors, seed=args.seed, mode=args.mode, hashCount=args.hashCount,
+                positionWeights=args.positionWeights, positionDims=args.positionDims)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -203,10 +204,13 @@ def _add_training_parser(commands: argparse._SubParsersAction, name: str, summar
     required.add_argument("-input", required=True, metavar="PATH",
                           help="training file path; '-' reads standard input; .gz/.bz2/.xz or a URL via smart_open")
     required.add_argument("-output", required=True, metavar="PATH", help="output file path, without extension")
-    for title in ("dictionary arguments", "training arguments", "floret arguments"):
+    for title in ("dictionary arguments", "training arguments", "floret arguments", "position weights"):
         group = parser.add_argument_group(title)
         for arg in (arg for arg in ARGS.values() if arg.group == title):
             flag, default, text = "-" + arg.name, defaults.get(arg.name, arg.default), _HELP.get(arg.name, arg.help)
+            if arg.kind is bool:  # a flag, as fastText's -saveOutput
+                group.add_argument(flag, action="store_true", help=f"{text} [{str(default).lower()}]")
+                continue
             metavar = "PATH" if flag == "-pretrainedVectors" else {float: "X", int: "N", str: "S"}[arg.kind]
             extra = {"choices": losses} if flag == "-loss" else {"choices": MODES} if flag == "-mode" else {}
             group.add_argument(flag, type=table_type(arg.name), default=default, metavar=metavar,

@@ -38,7 +38,7 @@ class model_name(enum.Enum):  # noqa: N801 - fastText's name
 # the training arguments a model object shows as attributes (model.dim, model.loss...)
 # (fastText's; floret's objects add its own arguments, FLORET_ARG_NAMES)
 ARG_NAMES = tuple(name for name, arg in ARGS.items()
-                  if arg.group not in ("autotune arguments", "floret arguments") and name != "seed")
+                  if arg.group in ("dictionary arguments", "training arguments") and name != "seed")
 FLORET_ARG_NAMES = tuple(name for name, arg in ARGS.items() if arg.group == "floret arguments")
 
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from itertools import chain
 
-from ..args import ARGS, AUTOTUNE_DEFAULTS, MODE_CODES, bucket_for, check_fasttext_args, default_threads, defaults
+from ..args import (
+    ARGS,
+    AUTOTUNE_DEFAULTS,
+    EXTRA_ARGS,
+    MODE_CODES,
+    bucket_for,
+    check_fasttext_args,
+    default_threads,
+    defaults,
+)
 from .autotune import autotune
 from .model import _FastText
 from .supervised_training import parse_loss, printed_supervised_model, supervised_model
@@ -18,9 +27,9 @@ UNSUPERVISED_ARGS = ("input", "model", "lr", "dim", "ws", "epoch", "minCount", "
                      "wordNgrams", "loss", "bucket", "thread", "lrUpdateRate", "t", "label", "verbose",
                      "pretrainedVectors", "seed")
 SUPERVISED_ARGS = tuple(name for name in UNSUPERVISED_ARGS if name != "model") + tuple(AUTOTUNE_DEFAULTS)
-# floret's arguments, which fastText's functions take by name only (floret's own order: gensim_ftx.floret)
-FLORET_ARGS = ("mode", "hashCount")
-FLORET_DEFAULTS = {name: ARGS[name].default for name in FLORET_ARGS}
+# floret's arguments and CBOW's position weights, which fastText's functions take by name only
+# (floret's functions take floret's by position too: gensim_ftx.floret)
+EXTRA_DEFAULTS = {name: ARGS[name].default for name in EXTRA_ARGS}
 
 
 def _python_defaults(supervised: bool) -> dict:
@@ -66,15 +75,17 @@ def read_args(arg_list, arg_dict, arg_names, default_values, *, keyword_names=()
 
 
 def read_training_args(kargs: tuple, kwargs: dict, names: tuple, defaults: dict,
-          keyword_names: tuple = FLORET_ARGS) -> tuple[dict, set]:
+          keyword_names: tuple = EXTRA_ARGS) -> tuple[dict, set]:
     """:func:`read_args` for the training functions: ``input`` required, numbers and mode checked."""
-    args, manual = read_args(kargs, kwargs, names, {**FLORET_DEFAULTS, **defaults}, keyword_names=keyword_names)
+    args, manual = read_args(kargs, kwargs, names, {**EXTRA_DEFAULTS, **defaults}, keyword_names=keyword_names)
     if "input" not in manual:
         raise TypeError("missing required argument 'input'")
     if args["mode"] not in MODE_CODES:
         raise ValueError("Unrecognized mode name")
     if args["mode"] != "floret":
         args["hashCount"] = 1  # as floret: the hash count means nothing to fastText's hashing
+    if args["positionWeights"] and args.get("model") != "cbow":
+        raise ValueError("positionWeights weight CBOW's context: train with model='cbow'")
     return check_fasttext_args(args), manual
 
 
@@ -126,8 +137,10 @@ def train_unsupervised(*kargs, **kwargs) -> _FastText:
     Takes fastText's arguments (``input``, ``model='skipgram'``, ``lr=0.05``, ``dim=100``,
     ``ws=5``, ``epoch=5``, ``minCount=5``, ``minn=3``, ``maxn=6``, ``neg=5``, ``loss='ns'``,
     ``bucket=2000000``, ``thread``, ``t=1e-4``, ``verbose=2``, ``pretrainedVectors``, and
-    ``seed``) by position or name, and floret's ``mode='floret'`` and ``hashCount=1..4`` by name
-    (floret vectors, see :mod:`gensim_ftx.floret`), trains with fastText's semantics on gensim_ftx's kernels and
+    ``seed``) by position or name, and by name floret's ``mode='floret'`` and ``hashCount=1..4``
+    (floret vectors, see :mod:`gensim_ftx.floret`) and CBOW's ``positionWeights=True`` (with
+    ``positionDims``, see :class:`gensim_ftx.FastText`'s ``position_weights``), trains with
+    fastText's semantics on gensim_ftx's kernels and
     returns the model object (its gensim model is ``model.gensim_model``). ``verbose=2`` prints
     fastText's progress line on stderr. ``model='supervised'`` trains a classifier with these
     (unsupervised) defaults, as fastText does.
@@ -153,6 +166,6 @@ def unsupervised_face(args: dict, face: type) -> _FastText:
         model = supervised_model(args, progress, printer.summary, printer.reading)
     else:
         model = train(args["input"], progress=progress, on_vocabulary=printer.summary, on_reading=printer.reading,
-                      **{name: args[name] for name in UNSUPERVISED_ARGS + FLORET_ARGS if name != "input"})
+                      **{name: args[name] for name in UNSUPERVISED_ARGS + EXTRA_ARGS if name != "input"})
     printer.finish(int(model.corpus_total_words) * int(args["epoch"]), int(args["thread"]))
     return face(model=model, args={**args, "loss": loss})

@@ -16,7 +16,7 @@ from ..fasttext.core import FLORET_ARG_NAMES, loss_name, model_name
 from ..fasttext.FastText import cbow, skipgram, supervised
 from ..fasttext.model import BOW, EOS, EOW, _FastText, tokenize
 from ..fasttext.training import (
-    FLORET_DEFAULTS,
+    EXTRA_DEFAULTS,
     SUPERVISED_DEFAULTS,
     UNSUPERVISED_DEFAULTS,
     read_training_args,
@@ -88,23 +88,25 @@ class _floret(_FastText):  # noqa: N801 - floret's name
 
 
 def _floret_defaults(defaults: dict) -> dict:
-    return {**defaults, **FLORET_DEFAULTS}
+    return {**defaults, **EXTRA_DEFAULTS}
 
 
 def train_unsupervised(*kargs, **kwargs) -> _floret:
     """Train word vectors on a text file, as ``floret.train_unsupervised``.
 
     floret's arguments by position (its order) or name; ``mode='floret'`` with ``hashCount=1..4``
-    trains floret vectors, ``mode='fasttext'`` (the default) fastText's. ``seed`` is taken by name.
+    trains floret vectors, ``mode='fasttext'`` (the default) fastText's. ``seed`` and CBOW's
+    ``positionWeights``/``positionDims`` are taken by name.
     """
-    args, _ = read_training_args(kargs, kwargs, UNSUPERVISED_ARGS, _floret_defaults(UNSUPERVISED_DEFAULTS), ("seed",))
+    args, _ = read_training_args(kargs, kwargs, UNSUPERVISED_ARGS, _floret_defaults(UNSUPERVISED_DEFAULTS),
+                                 ("seed", "positionWeights", "positionDims"))
     return _with_mode(unsupervised_face(args, _floret), args)
 
 
 def train_supervised(*kargs, **kwargs) -> _floret:
     """Train a classifier on a text file, as ``floret.train_supervised`` (see
     :func:`gensim_ftx.fasttext.train_supervised`; floret's ``mode`` and ``hashCount`` too)."""
-    args, manual = read_training_args(kargs, kwargs, SUPERVISED_ARGS, _floret_defaults(SUPERVISED_DEFAULTS), ())
+    args, manual = read_training_args(kargs, kwargs, SUPERVISED_ARGS, _floret_defaults(SUPERVISED_DEFAULTS))
     return _with_mode(supervised_face(args, manual, _floret), args)
 
 

@@ -68,13 +68,19 @@ cdef class KernelModel:
     loss : {'ns', 'hs', 'softmax', 'hs+ns', 'ova'}
     targets : int, optional
         Number of targets when they are not the words (a classifier's labels).
+    position_weights : float32 array (2 x window, dim), optional
+        CBOW only: a weight vector per window offset (-window..-1, then 1..window), trained in
+        place; see :func:`gensim_ftx.train._kernels.cbow_line`.
+    position_dims : int, optional
+        Train only the first ``position_dims`` columns of ``position_weights`` (default: all).
     """
 
     def __init__(self, vocab, ngrams, output, sub_indptr, sub_ids, *, str loss, neg_output=None, int neg=5,
                  neg_alias=None,
                  bint neg_redraw=True, path_indptr=None, path_nodes=None, path_codes=None, bint sg=True,
                  int window=5, bint shrink_windows=True, bint cbow_mean=True,
-                 keep_prob=None, bint compute_loss=False, targets=None):
+                 keep_prob=None, bint compute_loss=False, targets=None, position_weights=None,
+                 position_dims=None):
         keep = []
         if neg_output is None:
             neg_output = output
@@ -155,7 +161,28 @@ cdef class KernelModel:
         else:
             self.view.keep_prob = NULL
         self.view.compute_loss = compute_loss
+        self.view.positions = NULL
+        self.view.position_dims = 0
+        if position_weights is not None:
+            self._set_positions(position_weights, position_dims, keep)
         self._keep = keep
+
+    def _set_positions(self, weights, dims, list keep):
+        if self.view.sg:
+            raise ValueError("position weights belong to CBOW: a skip-gram model has none")
+        weights = np.asarray(weights)
+        shape = (2 * self.view.window, self.view.dim)
+        if weights.shape != shape:
+            raise ValueError(f"position_weights must have shape {shape} (2 x window, dim), got {weights.shape}")
+        if not weights.flags.writeable:
+            raise ValueError("position_weights is read-only")
+        if not np.isfinite(weights).all():
+            raise ValueError("position_weights holds NaN or infinity")
+        dims = self.view.dim if dims is None else dims
+        if not 1 <= dims <= self.view.dim:
+            raise ValueError(f"position_dims must be in [1, {self.view.dim}], got {dims}")
+        self.view.positions = _ptr(weights, np.float32, "position_weights", keep)
+        self.view.position_dims = dims
 
     @property
     def dim(self):
@@ -205,6 +232,9 @@ cdef class Worker:
         free(self.view.slots)
         free(self.view.ring)
         free(self.view.shared)
+        free(self.view.pos_local)
+        free(self.view.pos_start)
+        free(self.view.pos_grad)
 
     def hold_output_updates(self, KernelModel model, int64_t batch=16):
         """Hold this thread's output-row updates back and apply them every few examples.

@@ -16,6 +16,9 @@ CBOW: fastText gathers ~10 rows of each of ~6 context words for every centre wor
 gradient back to all of them. Here each position of the sliding window keeps the current sum of
 its rows and the gradient they have received, so a word's rows are read once when it enters the
 window and written once when it leaves (see :func:`cbow_line`): again the same mathematics.
+
+Position-weighted CBOW (Mikolov et al. 2018, §2.2) weights the rows of the word at each window
+offset ``p`` by a learned vector ``d_p`` (elementwise) before they are averaged; see :func:`cbow_line`.
 """
 import numpy as np
 
@@ -25,11 +28,11 @@ cimport numpy as cnp
 from libc.math cimport INFINITY
 from libc.stdint cimport int32_t, int64_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 from libcpp.algorithm cimport sort
 from libcpp.vector cimport vector
 
-from .._vector cimport gftx_axpy, gftx_axpy_add, gftx_prefetch_row, gftx_scale
+from .._vector cimport gftx_axpy, gftx_axpy_add, gftx_mul, gftx_mul_axpy, gftx_prefetch_row, gftx_scale
 from ._views cimport (SIGN_BITS_LOG2, SIGN_WORDS, ModelView, Slot, WorkerView, draw_below, input_row, uniform01,
                       vector_stride)
 
@@ -107,26 +110,45 @@ cdef inline int64_t ring_slots(const ModelView* m, int64_t n) noexcept nogil:
 
 
 cdef bint window_room(const ModelView* m, WorkerView* w, int64_t longest) noexcept nogil:
-    """Room for CBOW's sliding window on lines of up to ``longest`` words; False when memory ran out."""
+    """Room for CBOW's sliding window on lines of up to ``longest`` words (and, when positions are
+    weighted, for this thread's copy of the weights); False when memory ran out."""
     cdef int64_t slots = ring_slots(m, longest)
-    if m.sg or slots <= w.ring_cap:
+    if m.sg:
         return True
-    free(w.slots)
-    free(w.ring)
-    free(w.shared)
-    w.slots = <Slot*>calloc(slots, sizeof(Slot))
-    w.ring = <float*>malloc(2 * slots * vector_stride(m.dim) * sizeof(float))
-    w.shared = <float*>malloc(slots * slots * sizeof(float))
-    w.ring_cap = slots
-    if w.slots == NULL or w.ring == NULL or w.shared == NULL:
+    if slots > w.ring_cap:
         free(w.slots)
         free(w.ring)
         free(w.shared)
-        w.slots = NULL
-        w.ring = NULL
-        w.shared = NULL
-        w.ring_cap = 0
-        return False
+        free(w.pos_grad)
+        w.slots = <Slot*>calloc(slots, sizeof(Slot))
+        w.ring = <float*>malloc(2 * slots * vector_stride(m.dim) * sizeof(float))
+        w.shared = <float*>malloc(slots * slots * sizeof(float))
+        w.pos_grad = <float*>malloc(slots * vector_stride(m.dim) * sizeof(float))
+        w.ring_cap = slots
+        if w.slots == NULL or w.ring == NULL or w.shared == NULL or w.pos_grad == NULL:
+            free(w.slots)
+            free(w.ring)
+            free(w.shared)
+            free(w.pos_grad)
+            w.slots = NULL
+            w.ring = NULL
+            w.shared = NULL
+            w.pos_grad = NULL
+            w.ring_cap = 0
+            return False
+    if m.positions != NULL and 2 * m.window > w.pos_rows:
+        free(w.pos_local)
+        free(w.pos_start)
+        w.pos_local = <float*>malloc(2 * m.window * vector_stride(m.dim) * sizeof(float))
+        w.pos_start = <float*>malloc(2 * m.window * vector_stride(m.dim) * sizeof(float))
+        w.pos_rows = 2 * m.window
+        if w.pos_local == NULL or w.pos_start == NULL:
+            free(w.pos_local)
+            free(w.pos_start)
+            w.pos_local = NULL
+            w.pos_start = NULL
+            w.pos_rows = 0
+            return False
     return True
 
 
@@ -239,6 +261,30 @@ cdef void leave_word(const ModelView* m, WorkerView* w, int64_t p, int64_t ring,
         gftx_axpy(input_row(m, m.sub_ids[k]), 1.0, pending, m.dim)
 
 
+cdef inline float* position_row(const ModelView* m, WorkerView* w, int64_t offset, int64_t stride) noexcept nogil:
+    """This thread's weight vector of window offset ``offset`` (-window..-1, 1..window)."""
+    return w.pos_local + (offset + m.window - (1 if offset > 0 else 0)) * stride
+
+
+cdef void take_positions(const ModelView* m, WorkerView* w, int64_t stride) noexcept nogil:
+    """A line starts: this thread trains its own copy of the shared weights."""
+    cdef int64_t r
+    for r in range(2 * m.window):
+        memcpy(w.pos_local + r * stride, m.positions + r * m.dim, m.dim * sizeof(float))
+        memcpy(w.pos_start + r * stride, m.positions + r * m.dim, m.dim * sizeof(float))
+
+
+cdef void give_positions(const ModelView* m, WorkerView* w, int64_t stride) noexcept nogil:
+    """A line ends: its change to the weights joins the shared ones (other threads' changes kept)."""
+    cdef int64_t r
+    cdef int k
+    cdef float* shared
+    for r in range(2 * m.window):
+        shared = m.positions + r * m.dim
+        for k in range(m.position_dims):
+            shared[k] += w.pos_local[r * stride + k] - w.pos_start[r * stride + k]
+
+
 cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil:
     """CBOW: each word's context is the subword rows of the words around it. fastText's mean
     mode leaves the gradient whole; gensim's sum mode (``cbow_mean=0``) divides it by the rows.
@@ -252,18 +298,27 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
     counts the gradients still held for the rows it shares, so that within a thread every sum is
     the one fastText would compute. Other threads see a word's updates when it leaves the window
     (some ten words later), a delay of the kind Hogwild training has anyway.
+
+    With position weights the rows of the word at offset ``p`` enter the sum as ``d_p * row``
+    (elementwise), so they receive ``d_p * grad``, and ``d_p`` moves by the gradient of the mean
+    context, ``(sum of the word's rows) * grad / rows``, only in its first ``position_dims``
+    columns. A thread trains its own copy of the weights during a line and adds its change to the
+    shared ones at the line's end.
     """
     cdef int b
     cdef int64_t window = m.window, ring, stride = vector_stride(m.dim), used = 0
     cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
     cdef float weight
     cdef Slot* slot
+    cdef bint weighted = m.positions != NULL
     if window <= 0 or n < 2:
         return
     ring = ring_slots(m, n)
-    if ring > w.ring_cap:  # the worker reserves room for its longest line: not reached
-        w.nan_seen = True
+    if ring > w.ring_cap or (weighted and 2 * window > w.pos_rows):
+        w.nan_seen = True  # the worker reserves room for its longest line: not reached
         return
+    if weighted:
+        take_positions(m, w, stride)
     for i in range(n):
         while entered < n and entered <= i + window:
             if entered + 1 < n:
@@ -284,11 +339,20 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
         for j in range(lo, hi):
             if j != i and w.slots[sj].count:
                 rows += w.slots[sj].count
-                gftx_axpy(w.hidden, 1.0, slot_sum(w, sj, stride), m.dim)
+                if weighted:
+                    gftx_mul_axpy(w.hidden, 1.0, position_row(m, w, j - i, stride), slot_sum(w, sj, stride), m.dim)
+                else:
+                    gftx_axpy(w.hidden, 1.0, slot_sum(w, sj, stride), m.dim)
             sj += 1
             if sj == ring:
                 sj = 0
-        if rows:
+        if rows and weighted:
+            if m.cbow_mean:
+                gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
+            if not loss_step(m, w, ids, n, i, lr):
+                return  # diverged: this thread's copy of the weights is dropped
+            weighted_step(m, w, i, lo, hi, first, entered, ring, stride, rows)
+        elif rows:
             if m.cbow_mean:
                 gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
             if not loss_step(m, w, ids, n, i, lr):
@@ -323,8 +387,60 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
         if i >= window:
             leave_word(m, w, i - window, ring, stride)
             first = i - window + 1
+    if weighted:
+        give_positions(m, w, stride)
     for p in range(first, n):
         leave_word(m, w, p, ring, stride)
+
+
+cdef void weighted_step(const ModelView* m, WorkerView* w, int64_t i, int64_t lo, int64_t hi, int64_t first,
+                        int64_t entered, int64_t ring, int64_t stride, int64_t rows) noexcept nogil:
+    """Position-weighted CBOW after the loss of centre ``i``: the context word at offset ``p``
+    gets ``d_p * grad`` (``pos_grad`` of its slot), every live slot's sum moves by the rows it
+    shares with each context word times that word's gradient, and ``d_p`` takes its step (from the
+    sums as they were, before this step moved them)."""
+    cdef int64_t j, p, sj, sp, start = lo % ring
+    cdef float share
+    cdef float scale = 1.0 if m.cbow_mean else <float>(1.0 / <double>rows)
+    cdef float inv = <float>(1.0 / <double>rows)
+    cdef Slot* slot
+    sj = start
+    for j in range(lo, hi):
+        if j != i and w.slots[sj].count:
+            gftx_mul(w.pos_grad + sj * stride, scale, position_row(m, w, j - i, stride), w.grad, m.dim)
+        sj += 1
+        if sj == ring:
+            sj = 0
+    sj = start
+    for j in range(lo, hi):
+        if j != i and w.slots[sj].count:
+            gftx_mul_axpy(position_row(m, w, j - i, stride), inv, slot_sum(w, sj, stride), w.grad, m.position_dims)
+        sj += 1
+        if sj == ring:
+            sj = 0
+    sp = first % ring
+    for p in range(first, entered):
+        sj = start
+        for j in range(lo, hi):
+            if j != i and w.slots[sj].count:
+                share = w.shared[sp * ring + sj]
+                if share != 0.0:
+                    gftx_axpy(slot_sum(w, sp, stride), share, w.pos_grad + sj * stride, m.dim)
+            sj += 1
+            if sj == ring:
+                sj = 0
+        sp += 1
+        if sp == ring:
+            sp = 0
+    sj = start
+    for j in range(lo, hi):
+        slot = &w.slots[sj]
+        if j != i and slot.count:
+            gftx_axpy(slot_pending(w, sj, stride), 1.0, w.pos_grad + sj * stride, m.dim)
+            slot.touched = True
+        sj += 1
+        if sj == ring:
+            sj = 0
 
 
 cdef int64_t PREFETCH_AHEAD = 8

@@ -78,6 +78,9 @@ cdef struct ModelView:
     int window
     bint shrink_windows
     bint cbow_mean                # else gensim's sum mode, which also divides the gradient by the rows
+    float* positions              # position-weighted CBOW: a weight vector per window offset
+                                  # (2 x window rows of dim: -window..-1, then 1..window), or NULL
+    int position_dims             # ... of which the first position_dims columns are trained
     const float* keep_prob        # NULL: no subsampling
     bint compute_loss
 
@@ -112,6 +115,12 @@ cdef struct WorkerView:
     float* ring
     float* shared
     int64_t ring_cap
+    # position-weighted CBOW: this thread's copy of the weights (trained during a line, added to the
+    # shared ones at its end), the copy as the line started, and per slot the gradient its rows get
+    float* pos_local
+    float* pos_start
+    float* pos_grad
+    int64_t pos_rows              # rows of pos_local / pos_start
     uint64_t rng
     int32_t drawn[32]             # ns: negatives drawn (and their rows requested) one call ahead
     float* delta                  # dense-output losses with threads: output updates held back, or NULL

@@ -175,10 +175,32 @@ def build_engine(model, compute_loss: bool) -> TrainingRun:
         sg=bool(model.sg), window=int(model.window), shrink_windows=bool(model.shrink_windows),
         cbow_mean=bool(model.cbow_mean),
         keep_prob=keep_probabilities(counts, model.sample, semantics.subsampling, ntokens),
-        compute_loss=compute_loss,
+        compute_loss=compute_loss, **position_arguments(model),
     )
     return TrainingRun(kernel=kernel, semantics=semantics, alpha=float(model.alpha),
                        min_alpha=float(model.min_alpha), budget=0, seed=int(model.seed))
+
+
+def position_arguments(model) -> dict:
+    """The kernel's position-weight arguments for ``model`` (none for plain CBOW and skip-gram).
+
+    The weights are ``(2 * window, dim)``: when the window changed since they were made, the
+    offsets both windows have keep their weights and new offsets start at 1.
+    """
+    weights = getattr(model, "position_weights", None)
+    if weights is None:
+        return {}
+    window, dim = int(model.window), int(model.layer1_size)
+    if weights.shape != (2 * window, dim) or weights.dtype != REAL or not weights.flags.c_contiguous:
+        if weights.ndim != 2 or weights.shape[1] != dim or weights.shape[0] % 2:
+            raise ValueError(f"position_weights must be (2 * window, {dim}), got {weights.shape}")
+        old = weights.shape[0] // 2
+        grown = np.ones((2 * window, dim), dtype=REAL)
+        keep = min(old, window)
+        grown[window - keep:window] = weights[old - keep:old]
+        grown[window:window + keep] = weights[old:old + keep]
+        model.position_weights = weights = grown
+    return {"position_weights": weights, "position_dims": getattr(model, "position_dims", None)}
 
 
 def word_table(wv) -> WordTable:
