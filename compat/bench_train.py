@@ -17,6 +17,9 @@ committed); without it the ``fasttext`` pip package trains the fastText rows. ``
 floret vectors (issue 25): ``--systems floret ftx-floret --hash-count 2 --bucket 100000`` trains
 both in floret mode (``mode='floret'``, MurmurHash3 into the bucket table, no word rows), with
 the same settings, through each one's ``train_unsupervised``.
+
+Position-weighted CBOW (issue 25): ``--systems ftx-fasttext ftx-fasttext-pw --models cbow --ws 10``
+trains plain and position-weighted CBOW (``positionWeights=True``) with the same settings.
 """
 from __future__ import annotations
 
@@ -36,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 DEFAULT_XZ = HERE.parent.parent / "shared" / "data" / "en17m.txt.xz"
 SYSTEMS = ("fasttext", "fasttext-new", "gensim-iterable", "gensim-file", "floret", "ftx-fasttext", "ftx-gensim",
-           "ftx-floret")
+           "ftx-floret", "ftx-fasttext-pw")
 
 
 def prepare_corpus(source: Path, tokens_per_line: int = 1000, max_tokens: int | None = None) -> Path:
@@ -114,12 +117,13 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         return
     import gensim_ftx
 
-    if system == "ftx-fasttext":
+    if system in ("ftx-fasttext", "ftx-fasttext-pw"):
+        extra = {"positionWeights": True} if system == "ftx-fasttext-pw" else {}
         trained = gensim_ftx.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
             minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0,
-            bucket=settings["bucket"])
+            bucket=settings["bucket"], **extra)
         gensim_ftx.save_facebook_model(trained, out)
         return
     common = dict(sg=int(sg), vector_size=settings["dim"], window=settings["ws"], epochs=settings["epoch"],

@@ -9,6 +9,7 @@ from .io.fbbin import FacebookArgs
 from .io.vec import read_vec
 from .model import FastText
 from .text.vocab import with_pretrained
+from .train.supervised import fasttext_init
 
 logger = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         if on_vocabulary is not None:
             on_vocabulary(int(ft.corpus_total_words), len(ft.wv), len(ft.labels or ()))
         ft.prepare_weights()
+        fasttext_input(ft.wv, workers, seed)
         if pretrainedVectors:
             ft.wv.vectors_vocab[[ft.wv.key_to_index[w] for w in names]] = vectors
             ft.wv.adjust_vectors()
@@ -142,3 +144,16 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
     finally:
         package_logger.setLevel(previous)
     return ft
+
+
+def fasttext_input(wv, threads: int, seed: int) -> None:
+    """Start the input rows as fastText (and floret) do: ``uniform(1/dim, thread, seed)`` fills a
+    tenth of the matrix per training thread and leaves the rest zero (see
+    :func:`~gensim_ftx.train.supervised.fasttext_init`). The words' rows come first, so they start
+    random; with fewer than ten threads most n-gram buckets start at zero, and in floret mode,
+    whose words hash into the buckets, nearly all the rows that train do."""
+    nwords = len(wv.vectors_vocab)
+    matrix = fasttext_init(nwords + len(wv.vectors_ngrams), wv.vector_size, threads, seed)
+    wv.vectors_vocab = matrix[:nwords]
+    wv.vectors_ngrams = matrix[nwords:]
+    wv.adjust_vectors()
