@@ -19,7 +19,8 @@ both in floret mode (``mode='floret'``, MurmurHash3 into the bucket table, no wo
 the same settings, through each one's ``train_unsupervised``.
 
 Position-weighted CBOW (issue 25): ``--systems ftx-fasttext ftx-fasttext-pw --models cbow --ws 10``
-trains plain and position-weighted CBOW (``positionWeights=True``) with the same settings.
+trains plain and position-weighted CBOW (``positionWeights=True``) with the same settings;
+``ftx-fasttext-pw10`` weights only the first 10 dimensions (``positionDims=10``).
 """
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 DEFAULT_XZ = HERE.parent.parent / "shared" / "data" / "en17m.txt.xz"
 SYSTEMS = ("fasttext", "fasttext-new", "gensim-iterable", "gensim-file", "floret", "ftx-fasttext", "ftx-gensim",
-           "ftx-floret", "ftx-fasttext-pw")
+           "ftx-floret", "ftx-fasttext-pw", "ftx-fasttext-pw10")
 
 
 def prepare_corpus(source: Path, tokens_per_line: int = 1000, max_tokens: int | None = None) -> Path:
@@ -117,8 +118,10 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
         return
     import gensim_ftx
 
-    if system in ("ftx-fasttext", "ftx-fasttext-pw"):
-        extra = {"positionWeights": True} if system == "ftx-fasttext-pw" else {}
+    if system in ("ftx-fasttext", "ftx-fasttext-pw", "ftx-fasttext-pw10"):
+        extra = {"positionWeights": True} if system.startswith("ftx-fasttext-pw") else {}
+        if system == "ftx-fasttext-pw10":
+            extra["positionDims"] = 10  # the constrained form: the first 10 dimensions weighted
         trained = gensim_ftx.train_unsupervised(
             corpus, model="skipgram" if sg else "cbow", dim=settings["dim"], ws=settings["ws"], epoch=settings["epoch"],
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],

@@ -243,3 +243,19 @@ def test_faces_take_the_flag_and_refuse_skip_gram(tmp_path):
     refused = subprocess.run([sys.executable, "-m", "gensim_ftx", "skipgram", "-input", CORPUS, "-output", str(out),
                               "-positionWeights"], capture_output=True, text=True)
     assert refused.returncode != 0 and "cbow" in refused.stderr
+
+
+def test_weights_a_user_assigns_are_checked_before_training():
+    model = small_model(epochs=1)
+    model.position_weights = model.position_weights.astype(np.float64).tolist()  # converted, kept
+    model.train(corpus_file=CORPUS, total_words=model.corpus_total_words, epochs=1)
+    assert model.position_weights.dtype == np.float32 and model.position_weights.shape == (6, 16)
+    model.position_weights = np.full((6, 16), np.nan, np.float32)
+    with pytest.raises(ValueError, match="NaN"):
+        model.train(corpus_file=CORPUS, total_words=model.corpus_total_words, epochs=1)
+    model.position_weights = np.ones((5, 16), np.float32)
+    with pytest.raises(ValueError, match="position_weights"):
+        model.train(corpus_file=CORPUS, total_words=model.corpus_total_words, epochs=1)
+    model.position_weights, model.position_dims = np.ones((6, 16), np.float32), 99
+    with pytest.raises(ValueError, match="position_dims"):
+        model.train(corpus_file=CORPUS, total_words=model.corpus_total_words, epochs=1)

@@ -309,7 +309,6 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
     cdef int64_t window = m.window, ring, stride = vector_stride(m.dim), used = 0
     cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
     cdef float weight
-    cdef Slot* slot
     cdef bint weighted = m.positions != NULL
     if window <= 0 or n < 2:
         return
@@ -375,15 +374,7 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
                 sp += 1
                 if sp == ring:
                     sp = 0
-            sj = start
-            for j in range(lo, hi):
-                slot = &w.slots[sj]
-                if j != i and slot.count:
-                    gftx_axpy(slot_pending(w, sj, stride), 1.0, w.grad, m.dim)
-                    slot.touched = True
-                sj += 1
-                if sj == ring:
-                    sj = 0
+            hand_out(m, w, i, lo, hi, ring, stride, False)
         if i >= window:
             leave_word(m, w, i - window, ring, stride)
             first = i - window + 1
@@ -403,7 +394,6 @@ cdef void weighted_step(const ModelView* m, WorkerView* w, int64_t i, int64_t lo
     cdef float share
     cdef float scale = 1.0 if m.cbow_mean else <float>(1.0 / <double>rows)
     cdef float inv = <float>(1.0 / <double>rows)
-    cdef Slot* slot
     sj = start
     for j in range(lo, hi):
         if j != i and w.slots[sj].count:
@@ -432,11 +422,19 @@ cdef void weighted_step(const ModelView* m, WorkerView* w, int64_t i, int64_t lo
         sp += 1
         if sp == ring:
             sp = 0
-    sj = start
+    hand_out(m, w, i, lo, hi, ring, stride, True)
+
+
+cdef void hand_out(const ModelView* m, WorkerView* w, int64_t i, int64_t lo, int64_t hi, int64_t ring,
+                   int64_t stride, bint weighted) noexcept nogil:
+    """Each context slot of centre ``i`` holds this step's gradient for its rows until its word
+    leaves the window: ``grad``, or with position weights the slot's own (``pos_grad``)."""
+    cdef int64_t j, sj = lo % ring
+    cdef Slot* slot
     for j in range(lo, hi):
         slot = &w.slots[sj]
         if j != i and slot.count:
-            gftx_axpy(slot_pending(w, sj, stride), 1.0, w.pos_grad + sj * stride, m.dim)
+            gftx_axpy(slot_pending(w, sj, stride), 1.0, w.pos_grad + sj * stride if weighted else w.grad, m.dim)
             slot.touched = True
         sj += 1
         if sj == ring:

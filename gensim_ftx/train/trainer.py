@@ -191,6 +191,7 @@ def position_arguments(model) -> dict:
     if weights is None:
         return {}
     window, dim = int(model.window), int(model.layer1_size)
+    weights = np.asarray(weights)  # (a list or float64 array a user assigned: made float32 below)
     if weights.shape != (2 * window, dim) or weights.dtype != REAL or not weights.flags.c_contiguous:
         if weights.ndim != 2 or weights.shape[1] != dim or weights.shape[0] % 2:
             raise ValueError(f"position_weights must be (2 * window, {dim}), got {weights.shape}")
