@@ -127,6 +127,8 @@ def train_child(system: str, model: str, corpus: str, out: str, settings: dict, 
             neg=settings["neg"], minn=settings["minn"], maxn=settings["maxn"], t=settings["t"], lr=settings["lr"],
             minCount=settings["min_count"], thread=settings["threads"], seed=settings.get("seed", 0), verbose=0,
             bucket=settings["bucket"], **extra)
+        if extra and settings.get("weighted_vectors"):
+            trained.wv = trained.weighted_vectors()  # rows times the mean position weight
         gensim_ftx.save_facebook_model(trained, out)
         return
     common = dict(sg=int(sg), vector_size=settings["dim"], window=settings["ws"], epochs=settings["epoch"],
@@ -266,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--maxn", type=int, default=6)
     parser.add_argument("--bucket", type=int, default=2000000)
     parser.add_argument("--hash-count", type=int, default=2, help="floret systems: hashes per word and n-gram")
+    parser.add_argument("--weighted-vectors", action="store_true",
+                        help="position-weighted systems: score model.weighted_vectors(), not the raw rows")
     parser.add_argument("--json", type=Path, help="also write the raw runs and the table here")
     args = parser.parse_args(argv)
     if not args.corpus.exists():
@@ -273,7 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     corpus = prepare_corpus(args.corpus, args.tokens_per_line, args.max_tokens)
     tokens = count_tokens(corpus)
     settings = dict(threads=args.threads, dim=args.dim, ws=args.ws, epoch=args.epoch, neg=5, minn=args.minn,
-                    maxn=args.maxn, t=1e-4, lr=0.05, min_count=5, bucket=args.bucket, hash_count=args.hash_count)
+                    maxn=args.maxn, t=1e-4, lr=0.05, min_count=5, bucket=args.bucket, hash_count=args.hash_count,
+                    weighted_vectors=args.weighted_vectors)
     rows = []
     for repeat in range(args.repeat):
         for model in args.models:

@@ -259,3 +259,15 @@ def test_weights_a_user_assigns_are_checked_before_training():
     model.position_weights, model.position_dims = np.ones((6, 16), np.float32), 99
     with pytest.raises(ValueError, match="position_dims"):
         model.train(corpus_file=CORPUS, total_words=model.corpus_total_words, epochs=1)
+
+
+def test_weighted_vectors_put_the_weights_scale_back():
+    model = small_model()
+    raw = model.wv["government"].copy()
+    weighted = model.weighted_vectors()
+    scale = model.position_weights.mean(axis=0)
+    np.testing.assert_allclose(weighted["government"], raw * scale, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(weighted["qwertzuiop"], model.wv["qwertzuiop"] * scale, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(model.wv["government"], raw)  # the training state is left alone
+    with pytest.raises(ValueError, match="no position weights"):
+        gensim_ftx.FastText(**SMALL).weighted_vectors()
