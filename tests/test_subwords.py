@@ -109,3 +109,10 @@ def test_hasher_argument_checks():
         SubwordHasher(3, 6, -1, 1)
     with pytest.raises(ValueError, match="hash_count"):
         SubwordHasher(3, 6, 10, 1, floret=True, hash_count=5)
+
+
+def test_ngram_strings_refuses_what_cannot_fit_at_once():
+    # a ValueError naming maxn, not a MemoryError after filling the memory
+    with pytest.raises(ValueError, match="maxn"):
+        ngram_strings(b"a" * 10**5, 1, 2**31 - 1)
+    assert len(ngram_strings(b"a" * 10**5, 3, 6)) == 399994  # a long word with real settings still works

@@ -153,6 +153,9 @@ def murmurhash3_x64_128(bytes data, uint32_t seed=MURMUR_SEED) -> tuple:
     return (out[0], out[1], out[2], out[3])
 
 
+NGRAM_BYTES_LIMIT = 2.0**32  # what ngram_strings may build: far above any real word's n-grams
+
+
 def ngram_strings(bytes word, int minn, int maxn) -> list:
     """The character n-grams of ``word`` in fastText's order, as bytes (without the word itself)."""
     cdef bytes w = b"<" + word + b">"
@@ -161,6 +164,12 @@ def ngram_strings(bytes word, int minn, int maxn) -> list:
     result = []
     if is_eos(<const unsigned char*>word, len(word)):
         return result
+    # every n-gram is at most min(maxn, length) characters of at most 4 bytes each, one per start:
+    # refuse at once what could not fit in memory, rather than fill it first
+    cdef double longest = min(<double>max(maxn, 0), <double>length)
+    if <double>length * longest * min(longest, 4.0) > NGRAM_BYTES_LIMIT:
+        raise ValueError(f"a word of {length - 2} bytes with n-grams up to maxn={maxn} characters would make "
+                         f"up to {<double>length * longest:.3g} n-grams; lower maxn")
     for i in range(length):
         if (p[i] & 0xC0) == 0x80:
             continue
