@@ -161,6 +161,12 @@ def check_fasttext_args(args: dict) -> dict:
             for name, value in args.items()}
 
 
+def check_mode(mode) -> None:
+    """Check a fastText/floret ``mode`` name ('fasttext' or 'floret')."""
+    if mode not in MODE_CODES:
+        raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
+
+
 def check_floret(hash_count, bucket, name: str = "floret_hash_count") -> None:
     """Check floret's settings: ``hash_count`` 0 (fastText hashing) or 1..4 hashes, and buckets to
     hash into (floret keeps words, too, in the bucket table).

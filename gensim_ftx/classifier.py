@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .args import LOSS_CODES, MODE_CODES, bucket_for, check_floret
+from .args import LOSS_CODES, bucket_for, check_floret, check_mode
 from .facebook import _vocabulary, model_from_file
-from .io.fbbin import FacebookArgs, FacebookModelFile
+from .io.fbbin import FacebookArgs, FacebookModelFile, floret_fields
 from .io.loading import set_input_rows
 from .io.vec import read_vec
 from .model import output_matrix
@@ -51,8 +51,7 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
         raise ValueError(f"{input} cannot be opened for training!")
     if dim < 1 or epoch < 0 or thread < 1:
         raise ValueError(f"dim and thread must be >= 1 and epoch >= 0 (dim={dim}, epoch={epoch}, thread={thread})")
-    if mode not in MODE_CODES:
-        raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
+    check_mode(mode)
     floret = mode == "floret"
     check_floret(hash_count if floret else 0, bucket, "hashCount")
     bucket = bucket_for(bucket, word_ngrams, maxn, mode)
@@ -66,7 +65,7 @@ def train_supervised_model(input: str, *, lr: float = 0.1, dim: int = 100, ws: i
     args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=min_count, neg=neg, word_ngrams=word_ngrams,
                         loss=LOSS_CODES[loss], model=3, bucket=bucket, minn=minn, maxn=maxn,
                         lr_update_rate=lr_update_rate, t=t,
-                        **({"mode": MODE_CODES[mode], "hash_count": hash_count} if floret else {}))
+                        **floret_fields(hash_count if floret else 0))
     entries = words + labels
     counts = np.concatenate([word_counts, label_counts])
     store, raw_words = store_from_bytes(entries)

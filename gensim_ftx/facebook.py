@@ -13,7 +13,7 @@ import numpy as np
 
 from .args import LOSS_CODES, MODE_CODES
 from .io.atomic import write_atomically
-from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, write_model
+from .io.fbbin import LOSSES, VERSION, FacebookArgs, FacebookModelFile, floret_fields, write_model
 from .io.loading import read_file, source_name, vocabulary_from_fields
 from .io.quant import QuantizedMatrix
 from .io.source import is_plain_local
@@ -168,7 +168,7 @@ def _mode_fields(stored: FacebookArgs, wv) -> dict:
     keeps the layout it was read in (fastText's, or floret's with mode 1)."""
     hash_count = int(getattr(wv, "floret_hash_count", 0) or 0)  # (gensim's own keyed vectors have none)
     if hash_count:
-        return {"mode": MODE_CODES["floret"], "hash_count": hash_count}
+        return floret_fields(hash_count)
     if stored.mode == MODE_CODES["floret"]:
         return {"mode": MODE_CODES["fasttext"], "hash_count": 1}
     return {}

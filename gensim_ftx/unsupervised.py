@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import os
 
-from .args import LOSS_CODES, MODE_CODES, MODEL_CODES, UNSUPERVISED_LOSSES, check_fasttext_args, default_threads
-from .io.fbbin import FacebookArgs
+from .args import LOSS_CODES, MODEL_CODES, UNSUPERVISED_LOSSES, check_fasttext_args, check_mode, default_threads
+from .io.fbbin import FacebookArgs, floret_fields
 from .io.vec import read_vec
 from .model import FastText
 from .text.vocab import with_pretrained
@@ -84,8 +84,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         raise ValueError(f"loss must be one of {UNSUPERVISED_LOSSES} for unsupervised training, got {loss!r}")
     if positionWeights and model != "cbow":
         raise ValueError("positionWeights weight CBOW's context: train with model='cbow'")
-    if mode not in MODE_CODES:
-        raise ValueError(f"mode must be one of {sorted(MODE_CODES)}, got {mode!r}")
+    check_mode(mode)
     if not os.path.exists(input):
         raise FileNotFoundError(f"training file not found: {input}")
     workers = thread if thread is not None else default_threads()
@@ -134,7 +133,7 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
         ft.fb_args = FacebookArgs(dim=dim, ws=ws, epoch=epoch, min_count=minCount, neg=neg, word_ngrams=wordNgrams,
                                   loss=LOSS_CODES[loss], model=MODEL_CODES[model],
                                   bucket=bucket, minn=minn, maxn=maxn, lr_update_rate=lrUpdateRate, t=t,
-                                  **({"mode": MODE_CODES[mode], "hash_count": hashCount} if floret else {}))
+                                  **floret_fields(hashCount if floret else 0))
         try:
             ft.train(corpus_file=input, total_words=ft.corpus_total_words, epochs=epoch, compute_loss=True,
                      progress=progress)

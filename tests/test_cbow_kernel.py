@@ -14,29 +14,44 @@ import pytest
 from gensim_ftx.train._engine import KernelModel, Worker
 
 
-def reference_cbow(vocab, ngrams, output, indptr, ids, lines, window, lr, mean=True):
+def reference_cbow(vocab, ngrams, output, indptr, ids, lines, window, lr, mean=True, positions=None, dims=0):
+    """fastText's CBOW step by step; with ``positions`` (2 x window rows: offsets -window..-1, then
+    1..window) the rows of the word at offset p count as ``d_p * row``, receive ``d_p * grad``, and
+    ``d_p`` moves by ``(sum of the word's rows) * grad / rows`` in its first ``dims`` columns.
+    Returns the rows, the output and the weights."""
     rows = np.concatenate([vocab, ngrams]).astype(np.float64)
     out = output.astype(np.float64)
+    d = np.ones((2 * window, rows.shape[1])) if positions is None else positions.astype(np.float64)
     for line in lines:
         for i in range(len(line)):
             context = [j for j in range(max(0, i - window), min(len(line), i + window + 1)) if j != i]
-            members = [r for j in context for r in ids[indptr[line[j]]:indptr[line[j] + 1]]]
-            if not members:
+            members = {j: list(ids[indptr[line[j]]:indptr[line[j] + 1]]) for j in context}
+            total = sum(len(m) for m in members.values())
+            if not total:
                 continue
-            hidden = rows[members].sum(axis=0)
+            sums = {j: rows[m].sum(axis=0) for j, m in members.items()}
+            hidden = sum(d[offset_row(j - i, window)] * sums[j] for j in context)
             if mean:
-                hidden /= len(members)
+                hidden /= total
             scores = out @ hidden
             probs = np.exp(scores - scores.max())
             probs /= probs.sum()
             alpha = lr * ((np.arange(len(out)) == line[i]) - probs)
             grad = alpha @ out
             out += np.outer(alpha, hidden)
-            if not mean:
-                grad /= len(members)
-            for r in members:
-                rows[r] += grad
-    return rows, out
+            scale = 1.0 if mean else 1.0 / total
+            gradients = {j: scale * d[offset_row(j - i, window)] * grad for j in context}
+            for j in context:
+                d[offset_row(j - i, window), :dims] += sums[j][:dims] * grad[:dims] / total
+            for j in context:
+                for r in members[j]:
+                    rows[r] += gradients[j]
+    return rows, out, d
+
+
+def offset_row(offset, window):
+    """The row of window offset ``offset`` in a (2 x window) weight matrix."""
+    return offset + window - (1 if offset > 0 else 0)
 
 
 def toy_model(seed, nwords=7, nbuckets=9, dim=12):
@@ -62,7 +77,7 @@ def test_cbow_rows_equal_fasttexts_step_by_step(window, mean):
     # repeated words within a window, a one-word line and lines shorter than the window
     lines = [[0, 1, 0, 2, 3, 0, 4, 5, 6, 1, 1, 2], [3], [4, 4], [5, 6, 0], list(rng.integers(0, 7, 40))]
     lr = 0.1
-    expected_rows, expected_out = reference_cbow(vocab, ngrams, output, indptr, ids, lines, window, lr, mean)
+    expected_rows, expected_out, _ = reference_cbow(vocab, ngrams, output, indptr, ids, lines, window, lr, mean)
     model = KernelModel(vocab, ngrams, output, indptr, ids, loss="softmax", sg=False, window=window,
                         shrink_windows=False, cbow_mean=mean)
     flat = np.concatenate([np.asarray(line, np.int32) for line in lines])
@@ -79,7 +94,7 @@ def test_a_word_without_rows_is_no_context():
     indptr = np.array([0, 1, 1, 2, 3, 4, 5, 6], np.int64)  # word 1 has no rows at all
     ids = np.array([0, 2, 3, 4, 5, 6], np.int32)
     lines = [[1, 0, 1, 2, 1], [1, 1]]
-    expected_rows, _ = reference_cbow(vocab, ngrams, output, indptr, ids, lines, 2, 0.05)
+    expected_rows, _, _ = reference_cbow(vocab, ngrams, output, indptr, ids, lines, 2, 0.05)
     model = KernelModel(vocab, ngrams, output, indptr, ids, loss="softmax", sg=False, window=2,
                         shrink_windows=False)
     flat = np.concatenate([np.asarray(line, np.int32) for line in lines])

@@ -10,45 +10,10 @@ for each of its rows; the hidden vector is their sum over the ``R`` context rows
 import numpy as np
 import pytest
 from gensim.test.utils import datapath
-from test_cbow_kernel import toy_model
+from test_cbow_kernel import reference_cbow, toy_model
 
 import gensim_ftx
 from gensim_ftx.train._engine import KernelModel, Worker
-
-
-def offset_row(offset, window):
-    return offset + window - (1 if offset > 0 else 0)
-
-
-def reference_weighted_cbow(vocab, ngrams, output, indptr, ids, lines, window, lr, positions, dims, mean=True):
-    rows = np.concatenate([vocab, ngrams]).astype(np.float64)
-    out = output.astype(np.float64)
-    d = positions.astype(np.float64)
-    for line in lines:
-        for i in range(len(line)):
-            context = [j for j in range(max(0, i - window), min(len(line), i + window + 1)) if j != i]
-            members = {j: list(ids[indptr[line[j]]:indptr[line[j] + 1]]) for j in context}
-            total = sum(len(m) for m in members.values())
-            if not total:
-                continue
-            sums = {j: rows[m].sum(axis=0) for j, m in members.items()}
-            hidden = sum(d[offset_row(j - i, window)] * sums[j] for j in context)
-            if mean:
-                hidden /= total
-            scores = out @ hidden
-            probs = np.exp(scores - scores.max())
-            probs /= probs.sum()
-            alpha = lr * ((np.arange(len(out)) == line[i]) - probs)
-            grad = alpha @ out
-            out += np.outer(alpha, hidden)
-            scale = 1.0 if mean else 1.0 / total
-            gradients = {j: scale * d[offset_row(j - i, window)] * grad for j in context}
-            for j in context:
-                d[offset_row(j - i, window), :dims] += sums[j][:dims] * grad[:dims] / total
-            for j in context:
-                for r in members[j]:
-                    rows[r] += gradients[j]
-    return rows, out, d
 
 
 def weights(window, dim, seed):
@@ -76,8 +41,8 @@ def test_kernel_equals_the_step_written_out(window, mean, constrained):
         positions[:, dims:] = 1.0
     rng = np.random.default_rng(1)
     lines = [[0, 1, 0, 2, 3, 0, 4, 5, 6, 1, 1, 2], [3], [4, 4], [5, 6, 0], list(rng.integers(0, 7, 40))]
-    expected_rows, expected_out, expected_d = reference_weighted_cbow(
-        vocab, ngrams, output, indptr, ids, lines, window, 0.1, positions, dims, mean)
+    expected_rows, expected_out, expected_d = reference_cbow(
+        vocab, ngrams, output, indptr, ids, lines, window, 0.1, mean, positions, dims)
     before = positions.copy()
     train_kernel(parts, lines, 0.1, window=window, cbow_mean=mean, position_weights=positions,
                  position_dims=dims if constrained else None)

@@ -75,7 +75,7 @@ def read_args(arg_list, arg_dict, arg_names, default_values, *, keyword_names=()
 
 
 def read_training_args(kargs: tuple, kwargs: dict, names: tuple, defaults: dict,
-          keyword_names: tuple = EXTRA_ARGS) -> tuple[dict, set]:
+                       keyword_names: tuple = EXTRA_ARGS) -> tuple[dict, set]:
     """:func:`read_args` for the training functions: ``input`` required, numbers and mode checked."""
     args, manual = read_args(kargs, kwargs, names, {**EXTRA_DEFAULTS, **defaults}, keyword_names=keyword_names)
     if "input" not in manual:

@@ -16,7 +16,6 @@ from ..fasttext.core import FLORET_ARG_NAMES, loss_name, model_name
 from ..fasttext.FastText import cbow, skipgram, supervised
 from ..fasttext.model import BOW, EOS, EOW, _FastText, tokenize
 from ..fasttext.training import (
-    EXTRA_DEFAULTS,
     SUPERVISED_DEFAULTS,
     UNSUPERVISED_DEFAULTS,
     read_training_args,
@@ -62,7 +61,8 @@ class _floret(_FastText):  # noqa: N801 - floret's name
         return {"mode": mode_name(stored.mode or MODE_CODES["fasttext"]), "hashCount": int(stored.hash_count or 1)}
 
     def save_model(self, path: str) -> None:
-        """Write the model as floret's ``.bin`` (floret's layout, with its mode fields, in either mode)."""
+        """Write the model as floret's ``.bin`` (floret's layout, with its mode fields, in either mode:
+        floret records its mode in every model it writes)."""
         model = self.gensim_model
         if model.fb_args is not None and model.fb_args.mode is None:
             model.fb_args = dataclasses.replace(model.fb_args, mode=MODE_CODES["fasttext"], hash_count=1)
@@ -87,10 +87,6 @@ class _floret(_FastText):  # noqa: N801 - floret's name
         save_floret_vectors(self._dense_words(), os.fspath(path))
 
 
-def _floret_defaults(defaults: dict) -> dict:
-    return {**defaults, **EXTRA_DEFAULTS}
-
-
 def train_unsupervised(*kargs, **kwargs) -> _floret:
     """Train word vectors on a text file, as ``floret.train_unsupervised``.
 
@@ -98,25 +94,16 @@ def train_unsupervised(*kargs, **kwargs) -> _floret:
     trains floret vectors, ``mode='fasttext'`` (the default) fastText's. ``seed`` and CBOW's
     ``positionWeights``/``positionDims`` are taken by name.
     """
-    args, _ = read_training_args(kargs, kwargs, UNSUPERVISED_ARGS, _floret_defaults(UNSUPERVISED_DEFAULTS),
+    args, _ = read_training_args(kargs, kwargs, UNSUPERVISED_ARGS, UNSUPERVISED_DEFAULTS,
                                  ("seed", "positionWeights", "positionDims"))
-    return _with_mode(unsupervised_face(args, _floret), args)
+    return unsupervised_face(args, _floret)
 
 
 def train_supervised(*kargs, **kwargs) -> _floret:
     """Train a classifier on a text file, as ``floret.train_supervised`` (see
     :func:`gensim_ftx.fasttext.train_supervised`; floret's ``mode`` and ``hashCount`` too)."""
-    args, manual = read_training_args(kargs, kwargs, SUPERVISED_ARGS, _floret_defaults(SUPERVISED_DEFAULTS))
-    return _with_mode(supervised_face(args, manual, _floret), args)
-
-
-def _with_mode(model: _floret, args: dict) -> _floret:
-    """floret records its mode in every model it trains: so does a model of this face."""
-    gensim_model = model.gensim_model
-    if gensim_model.fb_args.mode is None:
-        gensim_model.fb_args = dataclasses.replace(gensim_model.fb_args, mode=MODE_CODES[args["mode"]],
-                                                   hash_count=int(args["hashCount"]) if args["mode"] == "floret" else 1)
-    return model
+    args, manual = read_training_args(kargs, kwargs, SUPERVISED_ARGS, SUPERVISED_DEFAULTS)
+    return supervised_face(args, manual, _floret)
 
 
 def load_model(path: str) -> _floret:

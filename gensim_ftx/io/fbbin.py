@@ -36,6 +36,11 @@ MAX_DIM = 1 << 20
 _ARGS_HEAD = ("dim", "ws", "epoch", "min_count", "neg", "word_ngrams", "loss", "model", "bucket", "minn", "maxn")
 
 
+def floret_fields(hash_count: int) -> dict:
+    """The header fields of a floret-mode model (``hash_count`` hashes, > 0); none for fastText's."""
+    return {"mode": MODE_CODES["floret"], "hash_count": int(hash_count)} if hash_count else {}
+
+
 @dataclass
 class FacebookArgs:
     """The training arguments stored at the top of a ``.bin`` (fastText's ``Args::save``)."""

@@ -308,7 +308,6 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
     cdef int b
     cdef int64_t window = m.window, ring, stride = vector_stride(m.dim), used = 0
     cdef int64_t i, j, p, lo, hi, rows, first = 0, entered = 0, sj, sp, start
-    cdef float weight
     cdef bint weighted = m.positions != NULL
     if window <= 0 or n < 2:
         return
@@ -345,36 +344,15 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
             sj += 1
             if sj == ring:
                 sj = 0
-        if rows and weighted:
+        if rows:
             if m.cbow_mean:
                 gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
             if not loss_step(m, w, ids, n, i, lr):
-                return  # diverged: this thread's copy of the weights is dropped
-            weighted_step(m, w, i, lo, hi, first, entered, ring, stride, rows)
-        elif rows:
-            if m.cbow_mean:
-                gftx_scale(w.hidden, <float>(1.0 / <double>rows), m.dim)
-            if not loss_step(m, w, ids, n, i, lr):
-                return
-            if not m.cbow_mean:
-                gftx_scale(w.grad, <float>(1.0 / <double>rows), m.dim)
-            # every position's sum moves by the gradient times the rows it shares with the context
-            sp = first % ring
-            for p in range(first, entered):
-                weight = 0.0
-                sj = start
-                for j in range(lo, hi):
-                    if j != i:
-                        weight += w.shared[sp * ring + sj]
-                    sj += 1
-                    if sj == ring:
-                        sj = 0
-                if weight != 0.0:
-                    gftx_axpy(slot_sum(w, sp, stride), weight, w.grad, m.dim)
-                sp += 1
-                if sp == ring:
-                    sp = 0
-            hand_out(m, w, i, lo, hi, ring, stride, False)
+                return  # diverged (a weighted line's copy of the weights is dropped)
+            if weighted:
+                weighted_step(m, w, i, lo, hi, first, entered, ring, stride, rows)
+            else:
+                plain_step(m, w, i, lo, hi, first, entered, ring, stride, rows)
         if i >= window:
             leave_word(m, w, i - window, ring, stride)
             first = i - window + 1
@@ -382,6 +360,32 @@ cdef void cbow_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64
         give_positions(m, w, stride)
     for p in range(first, n):
         leave_word(m, w, p, ring, stride)
+
+
+cdef void plain_step(const ModelView* m, WorkerView* w, int64_t i, int64_t lo, int64_t hi, int64_t first,
+                     int64_t entered, int64_t ring, int64_t stride, int64_t rows) noexcept nogil:
+    """Plain CBOW after the loss of centre ``i``: every live slot's sum moves by the gradient times
+    the rows it shares with the context, and each context slot holds the gradient for its rows."""
+    cdef int64_t j, p, sj, sp, start = lo % ring
+    cdef float weight
+    if not m.cbow_mean:
+        gftx_scale(w.grad, <float>(1.0 / <double>rows), m.dim)
+    sp = first % ring
+    for p in range(first, entered):
+        weight = 0.0
+        sj = start
+        for j in range(lo, hi):
+            if j != i:
+                weight += w.shared[sp * ring + sj]
+            sj += 1
+            if sj == ring:
+                sj = 0
+        if weight != 0.0:
+            gftx_axpy(slot_sum(w, sp, stride), weight, w.grad, m.dim)
+        sp += 1
+        if sp == ring:
+            sp = 0
+    hand_out(m, w, i, lo, hi, ring, stride, False)
 
 
 cdef void weighted_step(const ModelView* m, WorkerView* w, int64_t i, int64_t lo, int64_t hi, int64_t first,
