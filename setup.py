@@ -39,6 +39,7 @@ MODULES = {
     "gensim_ftx.text._lines": (),
     # the losses rank labels too: no fused multiply-adds (as the scorer), see _losses.pyx
     "gensim_ftx.train._losses": ("-ffp-contract=off",),
+    "gensim_ftx.train._window": (),
     "gensim_ftx.train._kernels": (),
     "gensim_ftx.train._engine": (),
     # probabilities must equal fastText's to the bit: no fused multiply-adds, on every level

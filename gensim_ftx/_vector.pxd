@@ -43,11 +43,65 @@ cdef extern from *:
         _mm_sfence();
     #endif
     }
+    #if defined(__AVX2__)
+    static inline float gftx_fold256(__m256 s) {
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+    }
+    #endif
+    /* Two vector accumulators folded as a tree: GCC's `omp simd reduction` folded its sixteen
+       lanes one after another through the stack, a chain of dependent adds on every dot product
+       of the training step (about twice this version's latency at dim 100 and 300). */
     static inline float gftx_dot(const float* __restrict a, const float* __restrict b, int n) {
+    #if defined(__AVX512F__)
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        int i = 0;
+        for (; i + 32 <= n; i += 32) {
+            s0 = _mm512_add_ps(s0, _mm512_mul_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i)));
+            s1 = _mm512_add_ps(s1, _mm512_mul_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16)));
+        }
+        for (; i < n; i += 16) {  /* masked lanes are never read: no load past the row */
+            __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+            s1 = _mm512_add_ps(s1, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, a + i), _mm512_maskz_loadu_ps(k, b + i)));
+        }
+        __m512 s = _mm512_add_ps(s0, s1);
+        /* halves by shuffle, not by intrinsics: GCC 12's use an undefined vector and warn */
+        return gftx_fold256(_mm256_add_ps(__builtin_shufflevector(s, s, 0, 1, 2, 3, 4, 5, 6, 7),
+                                          __builtin_shufflevector(s, s, 8, 9, 10, 11, 12, 13, 14, 15)));
+    #elif defined(__AVX2__)
+        static const int lanes[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int i = 0;
+        for (; i + 16 <= n; i += 16) {
+            s0 = _mm256_add_ps(s0, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+            s1 = _mm256_add_ps(s1, _mm256_mul_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8)));
+        }
+        for (; i + 8 <= n; i += 8)
+            s0 = _mm256_add_ps(s0, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+        if (i < n) {
+            __m256i k = _mm256_loadu_si256((const __m256i*)(lanes + 8 - (n - i)));
+            s1 = _mm256_add_ps(s1, _mm256_mul_ps(_mm256_maskload_ps(a + i, k), _mm256_maskload_ps(b + i, k)));
+        }
+        return gftx_fold256(_mm256_add_ps(s0, s1));
+    #elif defined(__SSE2__)
+        __m128 s0 = _mm_setzero_ps(), s1 = _mm_setzero_ps();
+        int i = 0;
+        for (; i + 8 <= n; i += 8) {
+            s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
+            s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
+        }
+        __m128 h = _mm_add_ps(s0, s1);
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        float s = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    #else
         float s = 0.0f;
         #pragma omp simd reduction(+:s)
         for (int i = 0; i < n; i++) s += a[i] * b[i];
         return s;
+    #endif
     }
     static inline void gftx_axpy(float* __restrict y, float a, const float* __restrict x, int n) {
         #pragma omp simd

@@ -41,6 +41,7 @@ LEVELED = (
     "gensim_ftx.text._compose",
     "gensim_ftx.train._pq",
     "gensim_ftx.train._losses",
+    "gensim_ftx.train._window",
     "gensim_ftx.train._kernels",
     "gensim_ftx.predict._matrix",
     "gensim_ftx.predict._scorer",

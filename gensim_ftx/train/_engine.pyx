@@ -21,7 +21,8 @@ from libc.string cimport memcpy
 from .._vector cimport gftx_atomic_add, gftx_atomic_load
 from ..text._corpus cimport ShardReader
 from ..text._vocab cimport KeyStore
-from ._kernels cimport flush_input, subsample, supervised_line, train_line, window_room
+from ._kernels cimport flush_input, subsample, supervised_line, train_line
+from ._window cimport window_room
 from ._losses cimport flush_output, loss_for
 from ._views cimport ModelView, WorkerView, vector_stride
 
@@ -70,7 +71,7 @@ cdef class KernelModel:
         Number of targets when they are not the words (a classifier's labels).
     position_weights : float32 array (2 x window, dim), optional
         CBOW only: a weight vector per window offset (-window..-1, then 1..window), trained in
-        place; see :func:`gensim_ftx.train._kernels.cbow_line`.
+        place; see :func:`gensim_ftx.train._window.cbow_line`.
     position_dims : int, optional
         Train only the first ``position_dims`` columns of ``position_weights`` (default: all).
     """

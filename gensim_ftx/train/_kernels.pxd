@@ -4,7 +4,6 @@ from libc.stdint cimport int32_t, int64_t
 from ._views cimport ModelView, WorkerView
 
 
-cdef bint window_room(const ModelView* m, WorkerView* w, int64_t longest) noexcept nogil
 cdef int64_t subsample(const ModelView* m, WorkerView* w, int32_t* ids, int64_t n) noexcept nogil
 cdef void train_line(const ModelView* m, WorkerView* w, const int32_t* ids, int64_t n, float lr) noexcept nogil
 cdef void flush_input(const ModelView* m, WorkerView* w) noexcept nogil

@@ -91,7 +91,7 @@ cdef enum:
 
 
 cdef struct Slot:
-    # CBOW: a word of the sliding window (see _kernels.cbow_line)
+    # CBOW: a word of the sliding window (see _window.cbow_line)
     int32_t word
     int32_t count                 # its subword rows
     int64_t begin                 # its subword ids, sorted, at WorkerView.rows[begin:begin + count]
