@@ -125,8 +125,8 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
             raise ValueError(f"{input}: Empty vocabulary. Try a smaller -minCount value.")
         if on_vocabulary is not None:
             on_vocabulary(int(ft.corpus_total_words), len(ft.wv), len(ft.labels or ()))
-        ft.prepare_weights()
         fasttext_input(ft.wv, workers, seed)
+        ft.prepare_weights()
         if pretrainedVectors:
             ft.wv.vectors_vocab[[ft.wv.key_to_index[w] for w in names]] = vectors
             ft.wv.adjust_vectors()
@@ -148,11 +148,12 @@ def train_unsupervised(input: str, model: str = "skipgram", lr: float = 0.05, di
 def fasttext_input(wv, threads: int, seed: int) -> None:
     """Start the input rows as fastText (and floret) do: ``uniform(1/dim, thread, seed)`` fills a
     tenth of the matrix per training thread and leaves the rest zero (see
-    :func:`~gensim_ftx.train.supervised.fasttext_init`). The words' rows come first, so they start
+    :func:`~gensim_ftx.train.supervised.fasttext_init`). Called before ``prepare_weights``, which
+    keeps matrices of the right shape: gensim's random start of all 2M+ rows (seconds at dim 100)
+    is never drawn only to be replaced. The words' rows come first, so they start
     random; with fewer than ten threads most n-gram buckets start at zero, and in floret mode,
     whose words hash into the buckets, nearly all the rows that train do."""
-    nwords = len(wv.vectors_vocab)
-    matrix = fasttext_init(nwords + len(wv.vectors_ngrams), wv.vector_size, threads, seed)
+    nwords = len(wv.index_to_key)
+    matrix = fasttext_init(nwords + wv.bucket, wv.vector_size, threads, seed)
     wv.vectors_vocab = matrix[:nwords]
     wv.vectors_ngrams = matrix[nwords:]
-    wv.adjust_vectors()
