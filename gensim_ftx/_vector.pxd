@@ -43,11 +43,16 @@ cdef extern from *:
         _mm_sfence();
     #endif
     }
-    #if defined(__AVX2__)
-    static inline float gftx_fold256(__m256 s) {
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+    /* the sum of a vector's lanes, halves added to halves */
+    #if defined(__SSE2__)
+    static inline float gftx_fold128(__m128 h) {
         h = _mm_add_ps(h, _mm_movehl_ps(h, h));
         return _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+    }
+    #endif
+    #if defined(__AVX2__)
+    static inline float gftx_fold256(__m256 s) {
+        return gftx_fold128(_mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1)));
     }
     #endif
     /* Two vector accumulators folded as a tree: GCC's `omp simd reduction` folded its sixteen
@@ -91,9 +96,7 @@ cdef extern from *:
             s0 = _mm_add_ps(s0, _mm_mul_ps(_mm_loadu_ps(a + i), _mm_loadu_ps(b + i)));
             s1 = _mm_add_ps(s1, _mm_mul_ps(_mm_loadu_ps(a + i + 4), _mm_loadu_ps(b + i + 4)));
         }
-        __m128 h = _mm_add_ps(s0, s1);
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        float s = _mm_cvtss_f32(_mm_add_ss(h, _mm_shuffle_ps(h, h, 1)));
+        float s = gftx_fold128(_mm_add_ps(s0, s1));
         for (; i < n; i++) s += a[i] * b[i];
         return s;
     #else
